@@ -1,0 +1,15 @@
+"""ada-t5: translate between molecules and natural language with T5 models.
+
+Nothing heavy happens at import time; submodules load torch, transformers and RDKit when used.
+"""
+
+__version__ = "0.1.0"
+
+TASKS = ("mol2text", "text2mol")
+
+
+def load(path_or_hub_id, **kwargs):
+    """Load a trained checkpoint for captioning / molecule generation (see `ada_t5.inference`)."""
+    from ada_t5.inference import load as _load
+
+    return _load(path_or_hub_id, **kwargs)

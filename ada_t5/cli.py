@@ -1,0 +1,49 @@
+"""The ``ada-t5`` command: a thin dispatcher over subcommands that live beside the code they drive.
+
+Each subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int``; it is imported only
+when chosen, so ``ada-t5 --help`` stays instant (no torch / RDKit import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "evaluate": ("ada_t5.metrics.cli", "score a predictions TSV with MolT5's metrics"),
+    "finetune": ("ada_t5.commands.finetune", "fine-tune a T5 (same as scripts/finetune.py)"),
+    "test": ("ada_t5.commands.test", "generate for a split with a checkpoint and score it (scripts/test.py)"),
+    "train-tokenizer": ("ada_t5.commands.train_tokenizer", "train a SentencePiece T5 tokenizer on SMILES + text"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ada-t5", description=__doc__.splitlines()[0])
+    parser.add_argument("--log-level", default="INFO", help="logging level (DEBUG, INFO, WARNING)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    top, rest = parser.parse_known_args(argv)
+    if top.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module = importlib.import_module(COMMANDS[top.command][0])
+    sub_parser = argparse.ArgumentParser(prog=f"ada-t5 {top.command}", description=COMMANDS[top.command][1])
+    module.add_arguments(sub_parser)
+    # the remaining argv after the command name belongs to the subcommand
+    args = sub_parser.parse_args(rest)
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Shared test set-up: offline Hub, the shared data folder, small helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Offline before anything imports huggingface_hub: a Hub id must fail fast here, never hang or
+# silently return an empty tokenizer.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared_data_dir() -> Path | None:
+    env = os.environ.get("ADA_T5_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO_ROOT.parent / "shared" / "data")
+    for candidate in candidates:
+        if (candidate / "chebi20").is_dir():
+            return candidate
+    return None
+
+
+SHARED_DATA = _shared_data_dir()
+if SHARED_DATA is not None and "NLTK_DATA" not in os.environ:
+    os.environ["NLTK_DATA"] = str(SHARED_DATA / "nltk_wordnet" / "nltk_data")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder (../shared/data or $ADA_T5_SHARED_DATA); skips with the reason elsewhere."""
+    if SHARED_DATA is None:
+        pytest.skip("shared data not found: set ADA_T5_SHARED_DATA or place it at ../shared/data beside the repo")
+    return SHARED_DATA
