@@ -87,3 +87,86 @@ def morgan_bit_fingerprint(mol: Chem.Mol, radius: int = 2, n_bits: int = 2048):
 
 def tanimoto(fp_a, fp_b) -> float:
     return DataStructs.TanimotoSimilarity(fp_a, fp_b)
+
+
+# --- MolT5-evaluation semantics (used by ada_t5.metrics): these mirror MolT5's scripts, quirks included ---
+
+
+def molt5_mol(smiles: str) -> Chem.Mol | None:
+    """Parse as MolT5's evaluation scripts do: plain ``Chem.MolFromSmiles``, so ``''`` gives an empty (valid)
+    molecule, unlike :func:`mol_from_smiles`; ``None`` when RDKit rejects the string (or raises). Call inside
+    :func:`quiet_rdkit` when parsing many model outputs."""
+    try:
+        return Chem.MolFromSmiles(smiles)
+    except Exception:
+        return None
+
+
+def molt5_inchi(mol: Chem.Mol) -> str | None:
+    """``Chem.MolToInchi`` as MolT5 compares it: the raw string (``''`` when InChI fails), ``None`` if it raises."""
+    try:
+        return Chem.MolToInchi(mol)
+    except Exception:
+        return None
+
+
+def fcd_canonical(smiles: str) -> str | None:
+    """The ``fcd`` package's ``canonical()``: ``MolToSmiles(MolFromSmiles(s))``, ``None`` when that fails."""
+    mol = molt5_mol(smiles)
+    if mol is None:
+        return None
+    try:
+        return Chem.MolToSmiles(mol)
+    except Exception:
+        return None
+
+
+# --- bulk validation (used by ada_t5.data) ---
+
+
+def invalid_smiles_indices(smiles_list: list[str]) -> list[int]:
+    """Positions in ``smiles_list`` that RDKit cannot parse and sanitize (one quiet block for the whole list,
+    so this is cheap to call per chunk from worker processes). ``''`` counts as valid here, as in RDKit."""
+    bad = []
+    with quiet_rdkit():
+        for index, smiles in enumerate(smiles_list):
+            try:
+                ok = Chem.MolFromSmiles(smiles) is not None
+            except Exception:
+                ok = False
+            if not ok:
+                bad.append(index)
+    return bad
+
+
+def smiles_error(smiles: str) -> str | None:
+    """Why RDKit rejects ``smiles``, in RDKit's own words (e.g. ``unclosed ring``, ``Explicit valence for
+    atom # 0 C, 5, is greater than permitted``); ``None`` when it parses. (The words come from RDKit's
+    ``rdBase.CaptureErrorLog``; an RDKit without it just gives ``rejected by RDKit``.)"""
+    from rdkit import rdBase
+
+    capture_log = getattr(rdBase, "CaptureErrorLog", None)
+    if capture_log is None:
+        return None if is_valid_smiles(smiles) else "rejected by RDKit"
+    try:
+        with capture_log() as capture:
+            mol = Chem.MolFromSmiles(smiles)
+        messages = capture.messages
+    except Exception as error:  # noqa: BLE001 - RDKit raises on a few pathological inputs
+        return f"RDKit raised {type(error).__name__}: {error}"
+    if mol is not None:
+        return None
+    reasons = []
+    skip = 0
+    for line in messages.splitlines():
+        line = line.split("] ", 1)[-1].strip()  # drop RDKit's "[hh:mm:ss] " stamp
+        if skip:  # the two lines after "check for mistakes around position N:" echo the input and point at it
+            skip -= 1
+            continue
+        line = line.split(" for input: ")[0].split(" while parsing: ")[0].strip()
+        line = line.removeprefix("SMILES Parse Error: ")
+        if line.startswith("check for mistakes"):
+            skip = 2
+        if line and not line.startswith("Failed parsing SMILES") and line.rstrip(":") not in reasons:
+            reasons.append(line.rstrip(":"))
+    return "; ".join(reasons[:3]) or "rejected by RDKit"

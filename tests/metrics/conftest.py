@@ -1,0 +1,45 @@
+"""Fixtures for the metric tests: the shared SciBERT vocab, WordNet and MolT5 prediction files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+GOLDEN_MOL2TEXT = {"bleu2": 0.6036995627579109, "bleu4": 0.5305640543360215, "rouge1": 0.653018245568714,
+                   "rouge2": 0.5195262056049726, "rougeL": 0.579544732159121, "meteor": 0.6329186968115788}
+GOLDEN_TEXT2MOL = {"bleu": 0.8654824046164376, "exact": 0.1, "levenshtein": 9.7, "validity": 1.0,
+                   "maccs": 0.892340775463954, "rdk": 0.7662244210558182, "morgan": 0.7041759604143081,
+                   "fcd": 8.255878180946638}
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Read a prediction file the way MolT5's scripts do (independently of ada_t5.metrics.io)."""
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.fixture(scope="session")
+def predictions_dir(shared_data: Path) -> Path:
+    return shared_data / "molt5_predictions"
+
+
+@pytest.fixture(scope="session")
+def vocab_txt(shared_data: Path) -> Path:
+    return shared_data / "scibert_scivocab_uncased" / "vocab.txt"
+
+
+@pytest.fixture(scope="session")
+def nltk_data(shared_data: Path) -> Path:
+    return shared_data / "nltk_wordnet" / "nltk_data"
+
+
+@pytest.fixture(scope="session")
+def caption_rows(predictions_dir: Path) -> list[dict[str, str]]:
+    return read_rows(predictions_dir / "smiles2caption_example.txt")
+
+
+@pytest.fixture(scope="session")
+def smiles_rows(predictions_dir: Path) -> list[dict[str, str]]:
+    return read_rows(predictions_dir / "caption2smiles_example.txt")

@@ -1,0 +1,70 @@
+"""``ada-t5 evaluate`` end to end, in a subprocess, on MolT5's example files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ada_t5.metrics import MOL2TEXT_KEYS, TEXT2MOL_KEYS
+
+from .conftest import GOLDEN_MOL2TEXT, GOLDEN_TEXT2MOL
+
+
+def _evaluate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ada_t5.cli", "evaluate", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_mol2text_file_to_json_and_jsonl(predictions_dir, vocab_txt, nltk_data, tmp_path):
+    output, per_example = tmp_path / "metrics.json", tmp_path / "rows.jsonl"
+    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
+                     "--nltk-data", nltk_data, "--output", output, "--per-example", per_example)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(output.read_text())
+    assert list(metrics) == list(MOL2TEXT_KEYS)
+    assert metrics == pytest.approx(GOLDEN_MOL2TEXT, abs=1e-9)
+    rows = [json.loads(line) for line in per_example.read_text().splitlines()]
+    assert len(rows) == 10 and {"index", "input", "reference", "output", "meteor"} <= set(rows[0])
+    assert "mol2text, 10 examples" in done.stdout and "meteor" in done.stdout
+
+
+def test_text2mol_file_with_explicit_task(predictions_dir, tmp_path):
+    output = tmp_path / "metrics.json"
+    done = _evaluate(predictions_dir / "caption2smiles_example.txt", "--task", "text2mol", "-o", output,
+                     "--num-proc", "1")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(output.read_text())
+    assert list(metrics) == list(TEXT2MOL_KEYS)
+    for key, expected in GOLDEN_TEXT2MOL.items():
+        assert metrics[key] == pytest.approx(expected, abs=1e-6 if key == "fcd" else 1e-9), key
+
+
+def test_disabled_metrics_are_null(predictions_dir, tmp_path):
+    output = tmp_path / "metrics.json"
+    done = _evaluate(predictions_dir / "caption2smiles_example.txt", "--no-fcd", "-o", output)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(output.read_text())["fcd"] is None and "not computed" in done.stdout
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("SMILES\tground truth\toutput\nC\tonly two\n", "bad.tsv:2: expected 3 tab-separated fields"),
+    ("smile\tground truth\n", "bad.tsv:1: wrong header"),
+])
+def test_bad_files_exit_2_with_one_line(tmp_path, content, expected):
+    path = tmp_path / "bad.tsv"
+    path.write_text(content, encoding="utf-8")
+    done = _evaluate(path)
+    assert done.returncode == 2
+    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_resource_exits_2(predictions_dir, tmp_path):
+    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", tmp_path / "no" / "vocab.txt")
+    assert done.returncode == 2 and "huggingface.co" in done.stderr and "Traceback" not in done.stderr
+    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--task", "text2mol")
+    assert done.returncode == 2 and "missing column" in done.stderr
