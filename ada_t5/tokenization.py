@@ -1,0 +1,475 @@
+"""Load a checkpoint's tokenizer, or train a SentencePiece unigram T5 tokenizer on SMILES + text.
+
+Two entry points:
+
+* :func:`load_tokenizer` - a Hub id or a local folder through ``AutoTokenizer``, checked for a real
+  vocabulary (and eos / pad / optionally the T5 sentinels), with errors that say what is wrong and where;
+  an uncached Hub id fails fast when the Hub is offline or unreachable.
+* :func:`train_tokenizer` - a SentencePiece **unigram** model trained in memory, converted to a
+  ``tokenizers`` Unigram tokenizer and wrapped as a ``PreTrainedTokenizerFast`` that follows the T5
+  conventions: ``<pad>`` = 0, ``</s>`` = 1 (appended to every encoded sequence), ``<unk>`` = 2, then the
+  256 byte pieces and the learned pieces, then 100 sentinels with ``<extra_id_0>`` the highest id.
+  Code elsewhere should look sentinels up by token (``convert_tokens_to_ids("<extra_id_0>")``).
+
+Round trips are exact: ``tokenizer.decode(tokenizer(x).input_ids, skip_special_tokens=True) == x`` for
+every SMILES and description (case, ``@ / \\ [ ] = # % + -``, digits, all spaces: leading, trailing,
+repeated, tabs and newlines) and for characters never seen in training (byte fallback). The exceptions
+are strings that spell a special token (``</s>``, ``<pad>``, ``<unk>``, ``<extra_id_N>``): as in every
+Hugging Face tokenizer they are parsed as that special token, which ``skip_special_tokens`` then drops;
+and U+2581 ("▁", the SentencePiece space marker) decodes as a plain space.
+
+Nothing heavy is imported at module import time: ``transformers``, ``tokenizers`` and
+``sentencepiece`` load inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_VOCAB_SIZE = 8000  # for real corpora (ChEBI-20 and up); the CPU demo uses ~1,000-2,000
+DEFAULT_MAX_PIECE_LENGTH = 16
+NUM_SENTINELS = 100
+PAD_TOKEN, EOS_TOKEN, UNK_TOKEN = "<pad>", "</s>", "<unk>"
+PAD_ID, EOS_ID, UNK_ID = 0, 1, 2
+NUM_BYTE_PIECES = 256
+SPIECE_FILE = "spiece.model"
+TRAINING_INFO_FILE = "tokenizer_training.json"
+# Every printable ASCII character is a piece even if the corpus lacks it: SMILES symbols the training
+# corpus happens to miss (``%``, ``*``, ``$``, ``~`` ...) stay one token instead of a byte, and a literal
+# "<0x41>" or "<unk>" in a text is spelled from these characters rather than matched as a byte/control piece.
+REQUIRED_CHARS = "".join(chr(c) for c in range(0x21, 0x7F))
+SPACE_MARKER = "\u2581"  # "▁": SentencePiece's visible space
+# Byte and control pieces get this score below the lowest learned piece, so the fast tokenizer's Viterbi
+# search never prefers them over spelling the same characters with ordinary pieces.
+_RESERVED_PIECE_PENALTY = 1000.0
+
+# Files whose presence marks a folder as holding a tokenizer (any Hugging Face family).
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", SPIECE_FILE, "tokenizer.model", "vocab.json",
+                    "vocab.txt", "sentencepiece.bpe.model", "spm.model", "merges.txt")
+# Pair-file columns used as training text, matched case-insensitively in a TSV header.
+_TEXT_COLUMNS = ("smiles", "description")
+
+
+class TokenizerLoadError(OSError):
+    """A tokenizer could not be loaded, or what was loaded is unusable (empty vocabulary, no eos/pad ...)."""
+
+
+def sentinel_token(index: int) -> str:
+    """The T5 sentinel token for span ``index`` (``<extra_id_0>`` ... ``<extra_id_99>``)."""
+    return f"<extra_id_{index}>"
+
+
+# --------------------------------------------------------------------------------------------------- loading
+
+
+def load_tokenizer(name_or_path: str | os.PathLike, *, require_sentinels: bool = False, min_vocab_size: int = 100,
+                   hub_probe_timeout: float = 3.0, **kwargs: Any) -> PreTrainedTokenizerBase:
+    """A checkpoint's tokenizer from a local folder or a Hub id, validated.
+
+    ``require_sentinels`` additionally demands the T5 sentinel ``<extra_id_0>`` (span-corruption
+    pre-training needs it; fine-tuning does not). ``kwargs`` go to ``AutoTokenizer.from_pretrained``.
+    A Hub id that is not cached fails at once with :class:`TokenizerLoadError` when ``HF_HUB_OFFLINE`` is
+    set or the Hub cannot be reached within ``hub_probe_timeout`` seconds (instead of a minute of retries).
+    """
+    from transformers import AutoTokenizer
+
+    name = os.fspath(name_or_path)
+    path = Path(name).expanduser()
+    if path.exists():
+        _check_tokenizer_folder(path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(path), **kwargs)
+        except Exception as err:  # noqa: BLE001 - transformers raises OSError/ValueError/KeyError/... here
+            raise TokenizerLoadError(f"cannot load a tokenizer from folder {str(path)!r}: "
+                                     f"{type(err).__name__}: {err}") from err
+    elif _looks_like_path(name):
+        raise TokenizerLoadError(f"tokenizer folder {name!r} does not exist (resolved to {str(path.absolute())!r})")
+    else:
+        tokenizer = _load_from_hub(name, hub_probe_timeout=hub_probe_timeout, **kwargs)
+    validate_tokenizer(tokenizer, source=name, require_sentinels=require_sentinels, min_vocab_size=min_vocab_size)
+    return tokenizer
+
+
+def validate_tokenizer(tokenizer: PreTrainedTokenizerBase, *, source: str = "tokenizer",
+                       require_sentinels: bool = False, min_vocab_size: int = 100) -> None:
+    """Raise :class:`TokenizerLoadError` listing every problem that makes ``tokenizer`` unusable for T5."""
+    problems = []
+    size = len(tokenizer)
+    if size <= min_vocab_size:
+        problems.append(f"only {size} tokens (expected more than {min_vocab_size}; an empty or placeholder "
+                        "vocabulary, as an offline Hub load can silently produce)")
+    vocab = tokenizer.get_vocab()
+    for role in ("eos", "pad"):
+        token = getattr(tokenizer, f"{role}_token", None)
+        if token is None:
+            problems.append(f"no {role} token")
+        elif str(token) not in vocab:
+            problems.append(f"{role} token {str(token)!r} is not in the vocabulary")
+    if require_sentinels and sentinel_token(0) not in vocab:
+        problems.append(f"no T5 sentinel {sentinel_token(0)} (needed for span-corruption pre-training)")
+    if problems:
+        raise TokenizerLoadError(f"{source!r}: unusable tokenizer: " + "; ".join(problems))
+
+
+def _check_tokenizer_folder(path: Path) -> None:
+    if not path.is_dir():
+        raise TokenizerLoadError(f"{str(path)!r} is a file; pass the folder that holds the tokenizer files "
+                                 f"(tokenizer.json, tokenizer_config.json ...)")
+    present = sorted(p.name for p in path.iterdir())
+    if not any(name in present for name in _TOKENIZER_FILES):
+        found = ", ".join(present[:10]) + (" ..." if len(present) > 10 else "") if present else "nothing"
+        raise TokenizerLoadError(f"folder {str(path)!r} holds no tokenizer files (looked for "
+                                 f"{', '.join(_TOKENIZER_FILES)}; found {found})")
+
+
+def _looks_like_path(name: str) -> bool:
+    """Hub ids are ``name`` or ``owner/name``; anything else that does not exist is a missing folder."""
+    return (name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
+            or Path(name).suffix in (".json", ".model", ".txt"))
+
+
+def _hub_offline() -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE"):
+        return True
+    try:
+        from huggingface_hub import constants
+
+        return bool(constants.HF_HUB_OFFLINE)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@functools.lru_cache(maxsize=4)
+def _hub_reachable(endpoint: str, timeout: float) -> bool:
+    """A TCP connection to the Hub endpoint opens within ``timeout`` s (assumed yes behind a proxy)."""
+    if any(os.environ.get(var) for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    parsed = urlparse(endpoint)
+    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not host:
+        return True
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_from_hub(name: str, *, hub_probe_timeout: float, **kwargs: Any) -> PreTrainedTokenizerBase:
+    from transformers import AutoTokenizer
+
+    if _hub_offline():
+        local_only, why = True, "HF_HUB_OFFLINE is set"
+    else:
+        from huggingface_hub import constants
+
+        endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+        if _hub_reachable(endpoint, hub_probe_timeout):
+            local_only, why = bool(kwargs.get("local_files_only")), "local_files_only=True was passed"
+        else:
+            local_only, why = True, f"the Hub ({endpoint}) is unreachable"
+    kwargs = {**kwargs, "local_files_only": local_only}
+    try:
+        return AutoTokenizer.from_pretrained(name, **kwargs)
+    except Exception as err:  # noqa: BLE001
+        if local_only:
+            raise TokenizerLoadError(
+                f"tokenizer {name!r} is not in the local Hugging Face cache and {why}; pass a local folder "
+                f"(a saved tokenizer or checkpoint), or download it on a connected machine "
+                f"(`hf download {name}`) [{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}]"
+            ) from err
+        raise TokenizerLoadError(f"cannot load tokenizer {name!r} from the Hub: {type(err).__name__}: {err}") from err
+
+
+# -------------------------------------------------------------------------------------------- training data
+
+
+def read_texts(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
+    """Training texts from one or more files (see :func:`texts_from_file`), in order."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    texts: list[str] = []
+    for path in paths:
+        texts.extend(texts_from_file(path))
+    return texts
+
+
+def texts_from_file(path: str | os.PathLike) -> list[str]:
+    """Training texts from one file.
+
+    * a pair TSV whose header names ``SMILES`` and ``description`` columns (MolT5's
+      ``CID\\tSMILES\\tdescription``): every SMILES, then every description, read verbatim
+      (``csv.QUOTE_NONE``; MolT5's doubled backslashes are kept as written);
+    * any other text file: one text per line (line terminators removed, empty lines skipped).
+
+    Other pair formats (JSONL, CSV, Parquet, folders, Hub datasets) go through :func:`_texts_via_pair_loader`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"training text file {str(path)!r} does not exist")
+    if path.is_dir() or path.suffix.lower() in (".jsonl", ".json", ".csv", ".parquet", ".arrow"):
+        return _texts_via_pair_loader(path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+        header = [field.strip().lower() for field in first.rstrip("\r\n").split("\t")]
+        if all(column in header for column in _TEXT_COLUMNS):
+            return _texts_from_pair_tsv(handle, path, header)
+        lines = [first, *handle]
+    texts = [line.rstrip("\r\n") for line in lines]
+    return [text for text in texts if text]
+
+
+def _texts_from_pair_tsv(handle, path: Path, header: list[str]) -> list[str]:
+    columns = [header.index(column) for column in _TEXT_COLUMNS]
+    per_column: list[list[str]] = [[] for _ in columns]
+    for line_number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{line_number}: expected {len(header)} tab-separated fields "
+                             f"({', '.join(header)}), got {len(row)}")
+        for values, column in zip(per_column, columns):
+            if row[column]:
+                values.append(row[column])
+    return [text for values in per_column for text in values]
+
+
+def texts_from_pairs(dataset) -> list[str]:
+    """Every SMILES then every description of a pair dataset (``smiles`` / ``description`` columns)."""
+    return [text for column in ("smiles", "description") for text in dataset[column] if text]
+
+
+def _texts_via_pair_loader(path: Path) -> list[str]:
+    # HOOK(load_pairs): formats beyond plain text and pair TSV belong to the project's data loader.
+    # Wire it here once ``ada_t5.data.load_pairs`` has landed:
+    #     from ada_t5.data import load_pairs
+    #     return texts_from_pairs(load_pairs(path))
+    raise ValueError(f"{str(path)!r}: only plain text (one text per line) and pair TSV files with a "
+                     "SMILES/description header are read by the tokenizer trainer for now; other pair formats "
+                     "will go through ada_t5.data.load_pairs")
+
+
+# -------------------------------------------------------------------------------------------------- training
+
+
+# SentencePiece settings the exact round trip and the fast-tokenizer conversion depend on: not overridable.
+_LOCKED_OPTIONS = frozenset({
+    "model_type", "vocab_size", "normalization_rule_name", "normalization_rule_tsv", "remove_extra_whitespaces",
+    "add_dummy_prefix", "byte_fallback", "split_by_whitespace", "treat_whitespace_as_suffix",
+    "allow_whitespace_only_pieces", "pad_id", "eos_id", "unk_id", "bos_id", "pad_piece", "eos_piece",
+    "unk_piece", "user_defined_symbols", "control_symbols", "model_prefix", "model_writer", "input",
+    "sentence_iterator", "hard_vocab_limit",
+})
+
+
+def minimum_vocab_size(texts: Iterable[str]) -> int:
+    """The smallest ``vocab_size`` :func:`train_tokenizer` accepts for ``texts``.
+
+    3 specials + 256 byte pieces + one piece per distinct character (corpus and printable ASCII; the space
+    counts as "▁") + 100 sentinels.
+    """
+    chars: set[str] = set(REQUIRED_CHARS) | {SPACE_MARKER}
+    for text in texts:
+        chars.update(text)
+    chars.discard(" ")
+    return 3 + NUM_BYTE_PIECES + len(chars) + NUM_SENTINELS
+
+
+def train_tokenizer(texts: Iterable[str], *, vocab_size: int = DEFAULT_VOCAB_SIZE,
+                    output_dir: str | os.PathLike | None = None, max_sentences: int | None = None, seed: int = 42,
+                    max_piece_length: int = DEFAULT_MAX_PIECE_LENGTH, num_threads: int | None = None,
+                    strict_vocab_size: bool = False, **sentencepiece_options: Any) -> PreTrainedTokenizerFast:
+    """Train a SentencePiece unigram T5 tokenizer on ``texts`` (SMILES and descriptions alike).
+
+    ``vocab_size`` is the size of the final tokenizer, ``len(tokenizer)``, i.e. the model's embedding rows:
+    SentencePiece learns ``vocab_size - 100`` pieces (specials and 256 byte pieces included) and the 100
+    sentinels follow. When the corpus is too small to support that many pieces SentencePiece stops early;
+    the smaller tokenizer is returned with a warning, or ``strict_vocab_size=True`` raises ``ValueError``.
+    ``max_sentences`` trains on a random sample (``seed``) of that many texts. ``output_dir``, when given,
+    receives ``save_pretrained`` files plus ``spiece.model`` (the SentencePiece model, for users of the
+    ``sentencepiece`` library; sentinels are not in it, they follow its pieces as in T5) and
+    ``tokenizer_training.json`` (corpus size and settings). Extra keyword arguments go to
+    ``SentencePieceTrainer.train`` (e.g. ``seed_sentencepiece_size``), except the settings the round trip
+    depends on.
+    """
+    import sentencepiece as spm
+
+    locked = _LOCKED_OPTIONS.intersection(sentencepiece_options)
+    if locked:
+        raise TypeError(f"train_tokenizer: {', '.join(sorted(locked))} cannot be overridden (the exact round trip "
+                        "and the fast-tokenizer conversion depend on them)")
+    corpus = [text for text in texts if text]
+    if not corpus:
+        raise ValueError("train_tokenizer: no (non-empty) texts to train on")
+    total = len(corpus)
+    if max_sentences is not None and total > max_sentences:
+        corpus = random.Random(seed).sample(corpus, max_sentences)
+    needed = minimum_vocab_size(corpus)
+    if vocab_size < needed:
+        raise ValueError(f"vocab_size={vocab_size} is too small for this corpus: 3 specials, {NUM_BYTE_PIECES} "
+                         f"byte pieces, {needed - 3 - NUM_BYTE_PIECES - NUM_SENTINELS} distinct characters and "
+                         f"{NUM_SENTINELS} sentinels already need {needed}")
+    if max_piece_length < 1:
+        raise ValueError(f"max_piece_length must be positive, got {max_piece_length}")
+    longest = max(len(text.encode("utf-8")) for text in corpus)
+    options: dict[str, Any] = dict(
+        model_type="unigram",
+        vocab_size=vocab_size - NUM_SENTINELS,
+        # Identity normalisation: no NFKC, so case, full-width characters, "℃", ligatures etc. are kept
+        # exactly as written (the model must reproduce them, and SMILES are case-sensitive).
+        normalization_rule_name="identity",
+        # Keep every space (leading, trailing, repeated); only " " becomes "▁".
+        remove_extra_whitespaces=False,
+        # No invented "▁" at the start of a text: decoding never strips a leading space, so leading spaces
+        # round-trip, and a SMILES's first piece is the same piece as inside the string (no "▁CC(" twins).
+        add_dummy_prefix=False,
+        # Every character of the corpus gets a piece; anything else falls back to its UTF-8 bytes.
+        character_coverage=1.0,
+        byte_fallback=True,
+        required_chars=REQUIRED_CHARS,
+        # Digits are single pieces: SMILES ring-closure digits ("C1CC2...") are separate symbols, and
+        # numbers in descriptions ("17", "2S") stay compositional.
+        split_digits=True,
+        split_by_number=True,
+        # Pieces never cross a space: the fast tokenizer's Metaspace(split=True) pre-tokenizer mirrors this.
+        split_by_whitespace=True,
+        # SMILES mix Latin letters with "( ) = [ ] @ / \\ #" (Unicode script "Common"): script splitting
+        # would cut SMILES into single characters (~64 tokens per ChEBI-20 SMILES instead of ~15).
+        split_by_unicode_script=False,
+        # Long enough for "[C@@H](", "C(=O)O", "▁hydroxymethyl"; longer pieces cost vocabulary for little gain.
+        max_sentencepiece_length=max_piece_length,
+        # SentencePiece silently drops longer sentences (default 4,192 bytes): keep every text.
+        max_sentence_length=max(4192, longest + 1),
+        pad_id=PAD_ID, eos_id=EOS_ID, unk_id=UNK_ID, bos_id=-1,
+        pad_piece=PAD_TOKEN, eos_piece=EOS_TOKEN, unk_piece=UNK_TOKEN,
+        # A soft limit: a corpus too small for vocab_size gives a smaller vocabulary (checked below).
+        hard_vocab_limit=False,
+        input_sentence_size=0,  # sampling is done above, reproducibly
+        shuffle_input_sentence=False,
+        num_threads=num_threads or min(os.cpu_count() or 1, 16),
+        minloglevel=0 if logger.isEnabledFor(logging.DEBUG) else 2,
+    )
+    options.update(sentencepiece_options)
+    started = time.perf_counter()
+    spm.set_random_generator_seed(seed)
+    model = io.BytesIO()
+    try:
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(corpus), model_writer=model, **options)
+    except RuntimeError as err:
+        raise ValueError(f"SentencePiece training failed on {len(corpus):,} texts: {err}") from err
+    proto = model.getvalue()
+    tokenizer = tokenizer_from_sentencepiece(proto)
+    learned = len(tokenizer)
+    if learned < vocab_size:
+        message = (f"the corpus ({len(corpus):,} texts) supports only {learned - NUM_SENTINELS} SentencePiece pieces: "
+                   f"the tokenizer has {learned} tokens, not vocab_size={vocab_size}")
+        if strict_vocab_size:
+            raise ValueError(message + "; lower vocab_size or add text")
+        logger.warning("%s", message)
+    logger.info("trained a %d-token SentencePiece unigram tokenizer on %d texts in %.1f s", learned, len(corpus),
+                time.perf_counter() - started)
+    if output_dir is not None:
+        info = dict(vocab_size=learned, requested_vocab_size=vocab_size, texts=len(corpus), texts_available=total,
+                    seed=seed, max_sentences=max_sentences,
+                    sentencepiece_options={k: v for k, v in options.items() if k not in ("num_threads", "minloglevel")})
+        save_tokenizer(tokenizer, output_dir, sentencepiece_model=proto, training_info=info)
+    return tokenizer
+
+
+def tokenizer_from_sentencepiece(model_proto: bytes) -> PreTrainedTokenizerFast:
+    """Convert a SentencePiece unigram model trained by :func:`train_tokenizer` into a fast T5 tokenizer.
+
+    The ``tokenizers`` pipeline mirrors the SentencePiece settings: no normaliser (identity), a Metaspace
+    pre-tokenizer that turns " " into "▁" and splits before each "▁" without prepending one, a Unigram model
+    with byte fallback over the same pieces and scores, a decoder that maps "▁" back to " " and bytes back to
+    characters without stripping anything, and a post-processor that appends ``</s>``. The 100 sentinels are
+    added after the pieces in T5's order (``<extra_id_99>`` first, ``<extra_id_0>`` last).
+    """
+    from sentencepiece import sentencepiece_model_pb2
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model_proto)
+    spec, norm = proto.trainer_spec, proto.normalizer_spec
+    if spec.model_type != sentencepiece_model_pb2.TrainerSpec.UNIGRAM or not spec.byte_fallback \
+            or norm.add_dummy_prefix or norm.remove_extra_whitespaces or norm.precompiled_charsmap \
+            or (spec.pad_id, spec.eos_id, spec.unk_id) != (PAD_ID, EOS_ID, UNK_ID):
+        raise ValueError("tokenizer_from_sentencepiece converts only unigram models trained by train_tokenizer "
+                         "(identity normalisation, no dummy prefix, byte fallback, pad/eos/unk = 0/1/2)")
+    normal = sentencepiece_model_pb2.ModelProto.SentencePiece.NORMAL
+    learned_scores = [piece.score for piece in proto.pieces if piece.type == normal]
+    reserved_score = min(learned_scores, default=0.0) - _RESERVED_PIECE_PENALTY
+    vocab = [(piece.piece, piece.score if piece.type == normal else reserved_score) for piece in proto.pieces]
+
+    backend = Tokenizer(models.Unigram(vocab, unk_id=UNK_ID, byte_fallback=True))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement=SPACE_MARKER, prepend_scheme="never", split=True)
+    backend.decoder = decoders.Sequence([decoders.Replace(SPACE_MARKER, " "), decoders.ByteFallback(),
+                                         decoders.Fuse()])
+    backend.post_processor = processors.TemplateProcessing(
+        single=f"$A {EOS_TOKEN}", pair=f"$A {EOS_TOKEN} $B {EOS_TOKEN}", special_tokens=[(EOS_TOKEN, EOS_ID)])
+    sentinels = [sentinel_token(i) for i in range(NUM_SENTINELS)]
+    backend.add_special_tokens([AddedToken(token, special=True, normalized=False) for token in reversed(sentinels)])
+
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN, unk_token=UNK_TOKEN,
+        extra_special_tokens=sentinels, clean_up_tokenization_spaces=False)
+    ids = tokenizer.convert_tokens_to_ids([PAD_TOKEN, EOS_TOKEN, UNK_TOKEN, sentinels[-1], sentinels[0]])
+    expected = [PAD_ID, EOS_ID, UNK_ID, len(proto.pieces), len(proto.pieces) + NUM_SENTINELS - 1]
+    if ids != expected or len(tokenizer) != len(proto.pieces) + NUM_SENTINELS:
+        raise RuntimeError(f"special token ids {ids} (size {len(tokenizer)}) differ from the T5 layout {expected}")
+    return tokenizer
+
+
+def save_tokenizer(tokenizer: PreTrainedTokenizerBase, output_dir: str | os.PathLike, *,
+                   sentencepiece_model: bytes | None = None, training_info: dict | None = None) -> Path:
+    """``save_pretrained`` plus, when given, ``spiece.model`` and ``tokenizer_training.json``."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(str(output_dir))
+    if sentencepiece_model is not None:
+        (output_dir / SPIECE_FILE).write_bytes(sentencepiece_model)
+    if training_info is not None:
+        (output_dir / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n",
+                                                     encoding="utf-8")
+    return output_dir
+
+
+# -------------------------------------------------------------------------------------------------- checking
+
+
+def round_trip_failures(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *,
+                        batch_size: int = 1024) -> list[int]:
+    """Indices of ``texts`` for which ``decode(encode(text), skip_special_tokens=True) != text``."""
+    failures = []
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start:start + batch_size])
+        ids = tokenizer(batch)["input_ids"]
+        decoded = tokenizer.batch_decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        failures.extend(start + i for i, (text, back) in enumerate(zip(batch, decoded)) if text != back)
+    return failures
+
+
+def count_tokens(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], *,
+                 add_special_tokens: bool = False) -> list[int]:
+    """Tokens per text (without the appended ``</s>`` unless ``add_special_tokens``)."""
+    if not texts:
+        return []
+    return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=add_special_tokens)["input_ids"]]

@@ -1,0 +1,337 @@
+"""Tokenizer: SentencePiece unigram training with T5 ids, exact round trips, loading with clear errors."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ada_t5 import tokenization as tk
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# A small synthetic corpus, so most tests run without the shared data.
+_SMILES = [
+    "CCO", "CC(=O)O", "c1ccccc1", "C[C@@H](N)C(=O)O", "C[C@H](N)C(=O)O", "F/C=C/F", "F/C=C\\F", "C#N",
+    "[NH4+].[Cl-]", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+    "C1CC2CCC1C2", "O=C([O-])CCC(=O)[O-]", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "C%10CCCCC%10", "[2H]C([2H])([2H])O",
+]
+_DESCRIPTION = ("The molecule is a {cls} that is {parent} substituted by a {group} group at position {n}. "
+                "It has a role as a {role}.")
+_FILL = dict(cls=["monocarboxylic acid", "primary alcohol", "steroid ester", "amino acid"],
+             parent=["ethanol", "benzene", "cholesterol", "L-alanine"], group=["hydroxy", "methyl", "oxo"],
+             n=["3", "17", "2S"], role=["metabolite", "human xenobiotic metabolite"])
+
+
+def synthetic_corpus() -> list[str]:
+    keys = list(_FILL)
+    descriptions = [_DESCRIPTION.format(**dict(zip(keys, values))) for values in itertools.product(*_FILL.values())]
+    return _SMILES * 4 + descriptions
+
+
+def read_chebi(path: Path) -> tuple[list[str], list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows[0] == ["CID", "SMILES", "description"]
+    return [r[1] for r in rows[1:]], [r[2] for r in rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """(tokenizer, folder): 600 tokens asked for, trained on the synthetic corpus."""
+    folder = tmp_path_factory.mktemp("small_tokenizer")
+    return tk.train_tokenizer(synthetic_corpus(), vocab_size=600, output_dir=folder, num_threads=2), folder
+
+
+@pytest.fixture(scope="module")
+def chebi(shared_data, tmp_path_factory):
+    """(tokenizer, folder) trained on ChEBI-20 *test* SMILES + descriptions (no validation row in it)."""
+    smiles, descriptions = read_chebi(shared_data / "chebi20" / "test.txt")
+    folder = tmp_path_factory.mktemp("chebi_tokenizer")
+    tokenizer = tk.train_tokenizer(smiles + descriptions, vocab_size=2000, output_dir=folder, num_threads=2)
+    return tokenizer, folder
+
+
+# ----------------------------------------------------------------------------------------------- round trips
+
+
+def test_round_trip_every_chebi20_validation_row(chebi, shared_data):
+    tokenizer, _ = chebi
+    smiles, descriptions = read_chebi(shared_data / "chebi20" / "validation.txt")
+    assert len(smiles) == len(descriptions) == 3301
+    for name, texts in (("SMILES", smiles), ("description", descriptions)):
+        failures = tk.round_trip_failures(tokenizer, texts)
+        assert not failures, f"{len(failures)} {name}s do not round-trip, e.g. {texts[failures[0]]!r}"
+    # the plain call, as users write it, agrees
+    for text in (smiles[0], descriptions[0]):
+        assert tokenizer.decode(tokenizer(text).input_ids, skip_special_tokens=True) == text
+    # SMILES are split into multi-character pieces, not characters
+    assert sum(tk.count_tokens(tokenizer, smiles)) < 0.5 * sum(map(len, smiles))
+
+
+ROUND_TRIP_CASES = [
+    "C[C@@H](N)C(=O)O", "F/C=C\\F", "C/C=C\\\\C", "C#N", "C%10CCCCC%10", "C%12CC%12", "[NH4+].[Cl-]",
+    "[O-][N+](=O)c1ccccc1", "CC(C)(C)OC(=O)N[C@@H]1CC[C@H](O)CC1", "c1ccc2ccccc2c1", "[2H]C([2H])([2H])O",
+    "Br/C=C/Br", "[Na+].[O-]S(=O)(=O)[O-]", "*C(=O)O*", "[Se]", "B(O)(O)O",
+    "The molecule is a ℃-stable α-D-glucose 😀 derivative.", "α-D-glucose", "℃", "😀🧪", "Ω≠ß → ∞",
+    "  two leading spaces", "trailing space ", "multiple   internal    spaces", "   ", " ", "x",
+    "MiXeD CaSe, UPPER and lower", "tab\tand\nnewline\r\n", "a , b . ( c ) ; d ' e \" f",
+    "don't , isn't", "<0x41> and <unk-like> text", "▁not a marker", "1,2-dihydroxy-3-(4-nitrophenyl)propane",
+    "(2S,3R)-2-amino-3-hydroxybutanoic acid", "17β-estradiol 3-O-sulfate", "",
+]
+
+
+@pytest.mark.parametrize("which", ["small", "chebi"])
+def test_round_trip_hard_strings(which, request):
+    tokenizer, _ = request.getfixturevalue(which)
+    expected_to_fail = {"▁not a marker"}  # U+2581 is the space marker: it decodes as " " (documented)
+    for text in ROUND_TRIP_CASES:
+        back = tokenizer.decode(tokenizer(text).input_ids, skip_special_tokens=True)
+        if text in expected_to_fail:
+            assert back == text.replace(tk.SPACE_MARKER, " ")
+        else:
+            assert back == text, f"{text!r} -> {tokenizer.tokenize(text)} -> {back!r}"
+
+
+def test_byte_fallback_for_unseen_characters(small):
+    tokenizer, _ = small
+    tokens = tokenizer.tokenize("😀")
+    assert tokens == ["<0xF0>", "<0x9F>", "<0x98>", "<0x80>"]
+    assert tokenizer.unk_token_id not in tokenizer("α ℃ 😀 ∞").input_ids
+    # printable ASCII is always a piece, even when the corpus lacks it
+    assert all(len(tokenizer.tokenize(ch)) == 1 for ch in tk.REQUIRED_CHARS)
+
+
+def test_decoding_does_not_clean_up_spaces(small):
+    tokenizer, _ = small
+    assert tokenizer.clean_up_tokenization_spaces is False
+    text = "acid , ester . ( alcohol ) ; n't 's"
+    assert tokenizer.decode(tokenizer(text).input_ids, skip_special_tokens=True) == text
+    assert tokenizer.batch_decode([tokenizer(text).input_ids], skip_special_tokens=True) == [text]
+
+
+# ------------------------------------------------------------------------------------------------ T5 layout
+
+
+def test_special_ids_follow_t5(small):
+    tokenizer, _ = small
+    assert (tokenizer.pad_token, tokenizer.eos_token, tokenizer.unk_token) == ("<pad>", "</s>", "<unk>")
+    assert (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) == (0, 1, 2)
+    assert tokenizer.bos_token is None
+    sentinels = [tk.sentinel_token(i) for i in range(100)]
+    ids = tokenizer.convert_tokens_to_ids(sentinels)
+    assert len(set(ids)) == 100 and tokenizer.unk_token_id not in ids
+    assert ids == list(range(len(tokenizer) - 1, len(tokenizer) - 101, -1))  # <extra_id_0> highest, as in T5
+    assert list(tokenizer.extra_special_tokens) == sentinels
+    for token, token_id in zip(sentinels, ids):
+        assert tokenizer.tokenize(token) == [token]
+        assert tokenizer(f"C{token}O", add_special_tokens=False).input_ids[1] == token_id
+    encoded = tokenizer(f"The {sentinels[0]} is {sentinels[1]}.").input_ids
+    assert tokenizer.decode(encoded, skip_special_tokens=True) == "The  is ."
+    assert set(ids) <= set(tokenizer.all_special_ids)
+
+
+def test_eos_appended_once(small):
+    tokenizer, _ = small
+    for text in ("CCO", "The molecule is an alcohol.", ""):
+        ids = tokenizer(text).input_ids
+        assert ids[-1] == tokenizer.eos_token_id and ids.count(tokenizer.eos_token_id) == 1
+        assert tokenizer.eos_token_id not in tokenizer(text, add_special_tokens=False).input_ids
+    truncated = tokenizer("The molecule is a primary alcohol that is ethanol.", max_length=4, truncation=True)
+    assert len(truncated.input_ids) == 4 and truncated.input_ids[-1] == tokenizer.eos_token_id
+    batch = tokenizer(["CCO", "The molecule is an alcohol."], padding=True)
+    assert batch.input_ids[0][-1] == tokenizer.pad_token_id
+    assert tokenizer.eos_token_id in batch.input_ids[0]
+
+
+def test_save_load_identical_ids(small):
+    from transformers import AutoTokenizer
+
+    tokenizer, folder = small
+    assert {"tokenizer.json", "tokenizer_config.json", tk.SPIECE_FILE, tk.TRAINING_INFO_FILE} <= {
+        p.name for p in folder.iterdir()}
+    for loaded in (AutoTokenizer.from_pretrained(folder), tk.load_tokenizer(folder, require_sentinels=True)):
+        assert loaded.get_vocab() == tokenizer.get_vocab()
+        assert (loaded.pad_token_id, loaded.eos_token_id, loaded.unk_token_id) == (0, 1, 2)
+        assert loaded.clean_up_tokenization_spaces is False
+        texts = synthetic_corpus() + ROUND_TRIP_CASES + [f"x {tk.sentinel_token(7)} y"]
+        assert loaded(texts).input_ids == tokenizer(texts).input_ids
+        assert not tk.round_trip_failures(loaded, [t for t in texts[:-1] if tk.SPACE_MARKER not in t])
+    info = json.loads((folder / tk.TRAINING_INFO_FILE).read_text())
+    assert info["vocab_size"] == len(tokenizer) and info["sentencepiece_options"]["model_type"] == "unigram"
+
+
+def test_spiece_model_matches_fast_tokenizer(small):
+    import sentencepiece as spm
+
+    tokenizer, folder = small
+    processor = spm.SentencePieceProcessor(model_file=str(folder / tk.SPIECE_FILE))
+    assert processor.get_piece_size() == len(tokenizer) - 100  # sentinels follow the pieces, as in T5
+    pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+    assert tokenizer.convert_ids_to_tokens(list(range(len(pieces)))) == pieces
+    for text in synthetic_corpus()[:40] + ["  leading and  double spaces ", "α ℃"]:
+        assert processor.decode(processor.encode(text)) == text
+
+
+def test_training_is_reproducible_and_samples(tmp_path):
+    corpus = synthetic_corpus()
+    first = tk.train_tokenizer(corpus, vocab_size=600, num_threads=2, seed=3)
+    second = tk.train_tokenizer(corpus, vocab_size=600, num_threads=2, seed=3)
+    assert first.get_vocab() == second.get_vocab()
+    tk.train_tokenizer(corpus, vocab_size=600, num_threads=2, max_sentences=100, output_dir=tmp_path)
+    info = json.loads((tmp_path / tk.TRAINING_INFO_FILE).read_text())
+    assert (info["texts"], info["texts_available"]) == (100, len(corpus))
+
+
+def test_vocab_size_limits(caplog):
+    corpus = synthetic_corpus()
+    minimum = tk.minimum_vocab_size(corpus)
+    assert minimum == 3 + 256 + 95 + 100  # specials, bytes, printable ASCII + "▁", sentinels
+    with pytest.raises(ValueError, match=r"vocab_size=300 is too small.*need"):
+        tk.train_tokenizer(corpus, vocab_size=300)
+    with pytest.raises(ValueError, match="supports only"):
+        tk.train_tokenizer(corpus, vocab_size=5000, strict_vocab_size=True, num_threads=2)
+    with caplog.at_level("WARNING", logger="ada_t5.tokenization"):
+        tokenizer = tk.train_tokenizer(corpus, vocab_size=5000, num_threads=2)
+    assert minimum <= len(tokenizer) < 5000
+    assert "supports only" in caplog.text
+    with pytest.raises(TypeError, match="add_dummy_prefix"):
+        tk.train_tokenizer(corpus, vocab_size=600, add_dummy_prefix=True)
+    with pytest.raises(ValueError, match="no .*texts"):
+        tk.train_tokenizer(["", ""], vocab_size=600)
+
+
+# --------------------------------------------------------------------------------------------------- loading
+
+
+def test_load_tokenizer_missing_folder_and_empty_folder(tmp_path):
+    started = time.perf_counter()
+    for missing in (str(tmp_path / "nope"), "./runs/does-not-exist", "runs/a/b/tokenizer"):
+        with pytest.raises(tk.TokenizerLoadError, match="does not exist") as err:
+            tk.load_tokenizer(missing)
+        assert missing in str(err.value)
+    with pytest.raises(tk.TokenizerLoadError, match="holds no tokenizer files") as err:
+        tk.load_tokenizer(tmp_path)
+    assert str(tmp_path) in str(err.value)
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(tk.TokenizerLoadError, match="is a file"):
+        tk.load_tokenizer(tmp_path / "notes.txt")
+    assert time.perf_counter() - started < 10
+
+
+def test_load_tokenizer_offline_hub_id_fails_fast(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.perf_counter()
+    with pytest.raises(tk.TokenizerLoadError) as err:
+        tk.load_tokenizer("google-t5/t5-small-not-cached-here")
+    message = str(err.value)
+    assert "google-t5/t5-small-not-cached-here" in message
+    assert "not in the local Hugging Face cache" in message and "HF_HUB_OFFLINE" in message
+    assert "pass a local folder" in message
+    assert time.perf_counter() - started < 15
+
+
+def test_load_tokenizer_unreachable_hub_fails_fast(monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: connection refused at once
+    started = time.perf_counter()
+    with pytest.raises(tk.TokenizerLoadError, match=r"unreachable; pass a local folder"):
+        tk.load_tokenizer("someone/molt5-like", hub_probe_timeout=1.0)
+    assert time.perf_counter() - started < 15
+
+
+def _save_word_level(folder: Path, size: int, **special) -> Path:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"[UNK]": 0, "</s>": 1, **{f"w{i}": i + 2 for i in range(size - 2)}}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]", **special).save_pretrained(folder)
+    return folder
+
+
+def test_load_tokenizer_reports_what_is_missing(tmp_path):
+    no_pad = _save_word_level(tmp_path / "no_pad", 200, eos_token="</s>")
+    with pytest.raises(tk.TokenizerLoadError, match="no pad token") as err:
+        tk.load_tokenizer(no_pad)
+    assert str(no_pad) in str(err.value)
+    with pytest.raises(tk.TokenizerLoadError, match=r"no pad token; no T5 sentinel <extra_id_0>"):
+        tk.load_tokenizer(no_pad, require_sentinels=True)
+    tiny = _save_word_level(tmp_path / "tiny", 20, eos_token="</s>", pad_token="</s>")
+    with pytest.raises(tk.TokenizerLoadError, match="only 20 tokens"):
+        tk.load_tokenizer(tiny)
+    assert len(tk.load_tokenizer(_save_word_level(tmp_path / "ok", 200, eos_token="</s>", pad_token="</s>"))) == 200
+
+
+# ----------------------------------------------------------------------------------------- files and script
+
+
+def test_read_texts_formats(tmp_path):
+    tsv = tmp_path / "pairs.txt"
+    tsv.write_text("CID\tSMILES\tdescription\n1\tC/C=C\\\\C\tThe molecule is  a butene.\n2\tCCO\tEthanol.\n",
+                   encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes("first line\r\n\n  indented  \nlast".encode())
+    assert tk.read_texts([tsv, plain]) == ["C/C=C\\\\C", "CCO", "The molecule is  a butene.", "Ethanol.",
+                                           "first line", "  indented  ", "last"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("CID\tSMILES\tdescription\n1\tCCO\tok\n2\tCCO\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.tsv:3: expected 3"):
+        tk.read_texts(bad)
+    jsonl = tmp_path / "pairs.jsonl"
+    jsonl.write_text('{"smiles": "C"}\n')
+    with pytest.raises(ValueError, match="load_pairs"):
+        tk.read_texts(jsonl)
+    with pytest.raises(FileNotFoundError):
+        tk.read_texts(tmp_path / "missing.txt")
+
+
+def _write_inputs(folder: Path) -> tuple[Path, Path]:
+    tsv = folder / "pairs.tsv"
+    with tsv.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("CID\tSMILES\tdescription\n")
+        for i, (smiles, text) in enumerate(zip(itertools.cycle(_SMILES), synthetic_corpus()[len(_SMILES) * 4:])):
+            handle.write(f"{i}\t{smiles}\t{text}\n")
+    plain = folder / "extra.txt"
+    plain.write_text("Another line of text.\nCCN(CC)CC\n", encoding="utf-8")
+    return tsv, plain
+
+
+def test_script_end_to_end(tmp_path):
+    tsv, plain = _write_inputs(tmp_path)
+    out = tmp_path / "tok"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)}
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train_tokenizer.py"), "--input", str(tsv),
+                             "--input", str(plain), "--vocab_size", "600", "--output_dir", str(out), "--seed", "1",
+                             "--num_threads", "2"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    texts = tk.read_texts([tsv, plain])
+    assert f"round trip: {len(texts):,}/{len(texts):,}" in result.stdout
+    tokenizer = tk.load_tokenizer(out, require_sentinels=True)
+    assert (tokenizer.pad_token_id, tokenizer.eos_token_id) == (0, 1) and len(tokenizer) <= 600
+    assert not tk.round_trip_failures(tokenizer, texts)
+
+
+def test_cli_subcommand(tmp_path, capsys):
+    from ada_t5.cli import main
+
+    tsv, _ = _write_inputs(tmp_path)
+    assert main(["train-tokenizer", "--input", str(tsv), "--output_dir", str(tmp_path / "tok"), "--vocab_size",
+                 "600", "--max_sentences", "200", "--num_threads", "2"]) == 0
+    assert "trained on 200 of" in capsys.readouterr().out
+    assert main(["train-tokenizer", "--input", str(tsv), "--output_dir", str(tmp_path / "tok2"), "--vocab_size",
+                 "100"]) == 2
+    assert "too small" in capsys.readouterr().err
