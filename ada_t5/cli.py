@@ -1,7 +1,8 @@
 """The ``ada-t5`` command: a thin dispatcher over subcommands that live beside the code they drive.
 
-Each subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int``; it is imported only
-when chosen, so ``ada-t5 --help`` stays instant (no torch / RDKit import).
+Each subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int``, or, for the training
+commands whose flags come from dataclasses (HfArgumentParser), ``PASSTHROUGH = True`` and ``main(argv)``.
+A module is imported only when chosen, so ``ada-t5 --help`` stays instant (no torch / RDKit import).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     module = importlib.import_module(COMMANDS[top.command][0])
+    if getattr(module, "PASSTHROUGH", False):
+        return int(module.main(rest) or 0)
     sub_parser = argparse.ArgumentParser(prog=f"ada-t5 {top.command}", description=COMMANDS[top.command][1])
     module.add_arguments(sub_parser)
     # the remaining argv after the command name belongs to the subcommand

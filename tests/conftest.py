@@ -39,3 +39,36 @@ def shared_data() -> Path:
     if SHARED_DATA is None:
         pytest.skip("shared data not found: set ADA_T5_SHARED_DATA or place it at ../shared/data beside the repo")
     return SHARED_DATA
+
+
+# The demo data set is described once per session into a throw-away cache, never into the user's ~/.cache.
+if "ADA_T5_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["ADA_T5_CACHE"] = tempfile.mkdtemp(prefix="ada_t5_test_cache_")
+
+
+@pytest.fixture(scope="session")
+def demo_splits():
+    """The embedded default data (RDKit's NCI molecules, rule-based descriptions): train/validation/test."""
+    from ada_t5 import data
+
+    return data.load_demo_splits(seed=42)
+
+
+@pytest.fixture(scope="session")
+def demo_tokenizer_dir(demo_splits, tmp_path_factory) -> Path:
+    """A real SentencePiece T5 tokenizer trained on the demo's train split, saved to a folder."""
+    from ada_t5.tokenization import train_tokenizer
+
+    folder = tmp_path_factory.mktemp("demo_tokenizer")
+    train = demo_splits["train"]
+    train_tokenizer(list(train["smiles"]) + list(train["description"]), vocab_size=1000, output_dir=folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_tokenizer(demo_tokenizer_dir):
+    from ada_t5.tokenization import load_tokenizer
+
+    return load_tokenizer(str(demo_tokenizer_dir))

@@ -202,16 +202,20 @@ def _load_explicit(spec: str, origin: str) -> TextTokenizer:
 
 
 def _scibert_from_hub_or_cache() -> TextTokenizer | None:
-    """The real ``from_pretrained`` path, skipped without a network call when offline and not cached."""
+    """The real ``from_pretrained`` path: the cached copy, else the Hub when it answers (never a hang offline)."""
     try:
-        from huggingface_hub import constants, try_to_load_from_cache
+        from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    cached = try_to_load_from_cache(SCIBERT_HUB_ID, "vocab.txt")
-    if not isinstance(cached, str) and constants.HF_HUB_OFFLINE:
+    from ada_t5.hub import hub_unavailable_reason
+
+    cached = isinstance(try_to_load_from_cache(SCIBERT_HUB_ID, "vocab.txt"), str)
+    why_not = None if cached else hub_unavailable_reason()
+    if why_not is not None:
+        logger.info("SciBERT vocab not cached and %s", why_not)
         return None
     try:
-        return _from_transformers(SCIBERT_HUB_ID, local_files_only=bool(constants.HF_HUB_OFFLINE))
+        return _from_transformers(SCIBERT_HUB_ID, local_files_only=cached)
     except Exception as error:
         logger.debug("SciBERT from the Hub failed: %s", error)
         return None
@@ -247,6 +251,8 @@ def load_text_tokenizer(spec: Any = "auto") -> tuple[TextTokenizer, list[str]]:
 
 
 def _resolve(spec: str, env: str) -> TextTokenizer:
+    if spec == "simple":  # asked for explicitly (quick checks, tests); still flagged as not MolT5-comparable
+        return SimpleTextTokenizer()
     if spec != "auto":
         return _load_explicit(spec, "text tokenizer")
     if env:

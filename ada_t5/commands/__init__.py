@@ -1,0 +1,1 @@
+"""Command implementations behind `ada-t5 <command>` and `scripts/*.py`."""

@@ -1,0 +1,202 @@
+"""Fine-tune a T5 on molecule-text pairs, keep the best checkpoint, score the test split, summarise.
+
+Usage: ``scripts/finetune.py [CONFIG.yaml] [--any_argument value ...]`` (or ``ada-t5 finetune ...``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ada_t5.training import DataArguments, EvalArguments, FinetuneTrainingArguments, ModelArguments
+
+logger = logging.getLogger(__name__)
+ARGUMENT_TYPES = (ModelArguments, DataArguments, EvalArguments, FinetuneTrainingArguments)
+
+
+@dataclass
+class FinetuneResult:
+    output_dir: Path
+    train_metrics: dict
+    best_checkpoint: str | None
+    best_metric: float | None
+    test: object | None  # ada_t5.predict.SplitResult
+
+
+def load_raw_splits(data_args: DataArguments, *, seed: int):
+    """train/validation/test as raw pair datasets, from the demo, a folder, explicit files or a Hub id."""
+    import os
+
+    from datasets import DatasetDict
+
+    from ada_t5 import data
+
+    options = dict(skip_invalid=data_args.skip_invalid, smiles_backslashes=data_args.smiles_backslashes)
+    files = {k: v for k, v in (("train", data_args.train_file), ("validation", data_args.validation_file),
+                               ("test", data_args.test_file)) if v}
+    if files:
+        splits = data.load_splits(files, format=data_args.data_format, **options)
+    elif data_args.dataset == "demo":
+        splits = data.load_demo_splits(n=data_args.demo_size, seed=seed)
+    elif os.path.exists(data_args.dataset):
+        splits = data.load_splits(data_args.dataset, format=data_args.data_format, **options)
+    else:  # a Hub dataset id, through the real load_dataset path
+        splits = DatasetDict()
+        for split in ("train", "validation", "test"):
+            try:
+                splits[split] = data.load_pairs(data_args.dataset, split=split, **options)
+            except data.MissingSplitError:
+                logger.warning("%s has no %s split", data_args.dataset, split)
+    if "train" not in splits:
+        raise ValueError(f"no train split found in {files or data_args.dataset}")
+    for split, limit in (("train", data_args.max_train_samples), ("validation", data_args.max_eval_samples),
+                         ("test", data_args.max_test_samples)):
+        if limit is not None and split in splits and len(splits[split]) > limit:
+            splits[split] = splits[split].select(range(limit))
+    return splits
+
+
+def prepare_tokenizer(model_args: ModelArguments, train_split, output_dir: Path, resume_from: str | None):
+    """The checkpoint's tokenizer, a named one, or a SentencePiece one trained on the train split."""
+    from accelerate import PartialState
+
+    from ada_t5.tokenization import load_tokenizer, train_tokenizer
+
+    if resume_from:
+        return load_tokenizer(resume_from)
+    if model_args.tokenizer_name_or_path or model_args.model_name_or_path:
+        return load_tokenizer(model_args.tokenizer_name_or_path or model_args.model_name_or_path)
+    tokenizer_dir = output_dir / "tokenizer"
+    state = PartialState()
+    with state.main_process_first():  # one process trains, the others load its files
+        if state.is_main_process:
+            texts = list(train_split["smiles"]) + list(train_split["description"])
+            logger.info("training a %d-piece SentencePiece tokenizer on %d train texts",
+                        model_args.tokenizer_vocab_size, len(texts))
+            tokenizer = train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
+        else:
+            tokenizer = load_tokenizer(str(tokenizer_dir))
+    return tokenizer
+
+
+def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args: EvalArguments,
+                 training_args: FinetuneTrainingArguments) -> FinetuneResult:
+    from accelerate import PartialState
+    from transformers import set_seed
+
+    from ada_t5 import metrics
+    from ada_t5.generation import GenerationSettings
+    from ada_t5.modeling import build_model, count_parameters
+    from ada_t5.predict import predict_split
+    from ada_t5.tasks import get_task, tokenize_pairs
+    from ada_t5.training import best_metric_settings, build_seq2seq_trainer, resolve_checkpoint_to_resume
+
+    started = time.time()
+    state = PartialState()
+    task = get_task(data_args.task)
+    output_dir = Path(training_args.output_dir)
+    resume_from = resolve_checkpoint_to_resume(training_args)
+    set_seed(training_args.seed)
+
+    with state.main_process_first():
+        splits = load_raw_splits(data_args, seed=training_args.seed)
+    logger.info("data: %s", ", ".join(f"{name} {len(ds):,}" for name, ds in splits.items()))
+    tokenizer = prepare_tokenizer(model_args, splits["train"], output_dir, resume_from)
+    model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
+                        model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
+                        seed=training_args.seed)
+    logger.info("model: %s, %.1fM parameters", model_args.model_name_or_path or model_args.model_shape,
+                count_parameters(model) / 1e6)
+
+    tokenize = dict(prefix=data_args.task_prefix, max_source_length=data_args.max_source_length,
+                    max_target_length=data_args.max_target_length, num_proc=data_args.preprocessing_num_workers)
+    with state.main_process_first():
+        train_dataset = tokenize_pairs(splits["train"], task, tokenizer, **tokenize)
+        eval_dataset = tokenize_pairs(splits["validation"], task, tokenizer, **tokenize) \
+            if "validation" in splits else None
+
+    metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
+        if task.name == "mol2text" else dict(fcd=eval_args.validation_fcd)
+    if eval_dataset is None:
+        logger.warning("no validation split: training without validation or best-checkpoint selection")
+        training_args.eval_strategy = "no"
+        training_args.load_best_model_at_end = False
+    best_metric_settings(training_args, task.name)
+    trainer = build_seq2seq_trainer(
+        model, tokenizer, training_args, train_dataset=train_dataset, eval_dataset=eval_dataset,
+        compute_metrics=metrics.build_compute_metrics(task.name, tokenizer, **metric_kwargs)
+        if eval_dataset is not None else None)
+
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    trainer.save_model(str(output_dir))  # the best model when load_best_model_at_end, else the last
+    trainer.log_metrics("train", train_output.metrics)
+    trainer.save_metrics("train", train_output.metrics)
+    trainer.save_state()
+
+    test_result = None
+    if eval_args.do_test and "test" in splits:
+        settings = GenerationSettings(max_new_tokens=training_args.generation_max_new_tokens,
+                                      num_beams=training_args.generation_num_beams or 1,
+                                      batch_size=training_args.per_device_eval_batch_size,
+                                      max_source_length=data_args.max_source_length, prefix=data_args.task_prefix)
+        test_metric_kwargs = dict(metric_kwargs, fcd=True) if task.name == "text2mol" else metric_kwargs
+        test_result = predict_split(trainer.model, tokenizer, splits["test"], task, split="test",
+                                    output_dir=output_dir, settings=settings, metric_kwargs=test_metric_kwargs,
+                                    num_examples=eval_args.num_examples_to_show,
+                                    progress=not training_args.disable_tqdm)
+    result = FinetuneResult(output_dir=output_dir, train_metrics=train_output.metrics,
+                            best_checkpoint=trainer.state.best_model_checkpoint,
+                            best_metric=trainer.state.best_metric, test=test_result)
+    if state.is_main_process:
+        print(format_summary(result, task.name, training_args, time.time() - started), flush=True)
+    return result
+
+
+def _tristate(value: str):
+    lowered = str(value).lower()
+    return {"true": True, "false": False, "auto": "auto"}.get(lowered, value)
+
+
+def format_summary(result: FinetuneResult, task: str, training_args, seconds: float) -> str:
+    from ada_t5.predict import format_metrics_table
+
+    out = result.output_dir
+    lines = ["", "=" * 72, f"ada-t5 fine-tuning finished: {task}, {training_args.max_steps:,} steps, "
+             f"{seconds / 60:.1f} min"]
+    loss = result.train_metrics.get("train_loss")
+    if loss is not None:
+        lines.append(f"  mean train loss      {loss:.4f}")
+    if result.best_checkpoint:
+        lines.append(f"  best checkpoint      {result.best_checkpoint} "
+                     f"({training_args.metric_for_best_model} = {result.best_metric:.4f})")
+    lines.append(f"  model + tokenizer    {out}   (T5ForConditionalGeneration.from_pretrained('{out}'))")
+    lines.append(f"  TensorBoard logs     tensorboard --logdir {out / 'runs'}")
+    test = result.test
+    if test is not None and test.metrics_path is not None:
+        lines.append(f"  test predictions     {test.predictions_path}")
+        lines.append(f"  test metrics         {test.metrics_path}")
+        lines.append(format_metrics_table(test.metrics, title="test metrics:"))
+        for note in test.notes:
+            lines.append(f"  note: {note}")
+        source_name = "SMILES" if task == "mol2text" else "description"
+        for i, (source, reference, output) in enumerate(test.examples, 1):
+            lines += [f"example {i}", f"  {source_name:<11} {source}", f"  reference   {reference}",
+                      f"  generated   {output}"]
+    lines.append("=" * 72)
+    return "\n".join(lines)
+
+
+PASSTHROUGH = True  # `ada-t5 finetune ...` hands its arguments to main() unparsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ada_t5.config import parse_config
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    model_args, data_args, eval_args, training_args = parse_config(ARGUMENT_TYPES, argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_finetune(model_args, data_args, eval_args, training_args)
+    return 0

@@ -1,0 +1,85 @@
+"""Score a checkpoint on a split (the paper's ``test.sh``): generate, write MolT5's TSV and a metrics JSON.
+
+Usage: ``scripts/test.py [CONFIG.yaml] [--checkpoint CKPT] [--task mol2text --dataset DIR] [--split test]``.
+The config can be the fine-tuning YAML of the run: its data settings are read, its training settings are
+ignored, and the checkpoint defaults to the run's ``output_dir`` (where fine-tuning saved the best model).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+
+from ada_t5.training import DataArguments, EvalArguments
+
+logger = logging.getLogger(__name__)
+PASSTHROUGH = True
+
+
+@dataclass
+class TestArguments:
+    checkpoint: str | None = field(default=None, metadata={
+        "help": "fine-tuned checkpoint: a folder or Hub id (default: --output_dir, the fine-tuning run's folder)"})
+    output_dir: str | None = field(default=None, metadata={
+        "help": "the fine-tuning run's folder (as in its YAML); the default checkpoint and where results go"})
+    predictions_dir: str | None = field(default=None, metadata={
+        "help": "where <split>_predictions.tsv and <split>_metrics.json go (default: the checkpoint folder, or "
+                "runs/test for a Hub id)"})
+    split: str = field(default="test", metadata={"help": "split to score: train, validation or test"})
+    batch_size: int = field(default=64, metadata={"help": "generation batch size"})
+    num_beams: int = field(default=1, metadata={"help": "beam width (paper: 1, greedy)"})
+    max_new_tokens: int = field(default=512, metadata={"help": "new tokens at most (paper: 512)"})
+    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on a bf16 GPU), bf16 or fp32"})
+    device: str = field(default="auto", metadata={"help": "auto (cuda when available), cpu, cuda, cuda:1 ..."})
+    seed: int = field(default=42, metadata={"help": "seed of the fine-tuning run (fixes the demo's split)"})
+
+    def __post_init__(self):
+        self.checkpoint = self.checkpoint or self.output_dir
+        if not self.checkpoint:
+            raise ValueError("--checkpoint is required (a checkpoint folder or Hub id), or a config with output_dir")
+        if self.split not in ("train", "validation", "test"):
+            raise ValueError("--split must be train, validation or test")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    import torch
+
+    from ada_t5.commands.finetune import _tristate, load_raw_splits
+    from ada_t5.config import parse_config
+    from ada_t5.generation import GenerationSettings
+    from ada_t5.modeling import load_pretrained_model
+    from ada_t5.predict import format_metrics_table, predict_split
+    from ada_t5.tasks import get_task
+    from ada_t5.tokenization import load_tokenizer
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    test_args, data_args, eval_args = parse_config((TestArguments, DataArguments, EvalArguments), argv,
+                                                   ignore_unknown_config_keys=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    task = get_task(data_args.task)
+    # the demo's split depends on the seed: the fine-tuning default, so its test rows are the ones held out
+    splits = load_raw_splits(data_args, seed=test_args.seed)
+    if test_args.split not in splits:
+        raise SystemExit(f"error: no {test_args.split} split in {data_args.dataset}")
+    tokenizer = load_tokenizer(test_args.checkpoint)
+    model = load_pretrained_model(test_args.checkpoint, tokenizer)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if test_args.device == "auto" else test_args.device
+    model.to(device)
+    settings = GenerationSettings(max_new_tokens=test_args.max_new_tokens, num_beams=test_args.num_beams,
+                                  batch_size=test_args.batch_size, max_source_length=data_args.max_source_length,
+                                  prefix=data_args.task_prefix, dtype=test_args.dtype)
+    metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
+        if task.name == "mol2text" else {}
+    output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
+                                               else "runs/test")
+    result = predict_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
+                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs)
+    print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({len(splits[test_args.split]):,} "
+                                                     "rows):"))
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"predictions: {result.predictions_path}\nmetrics:     {result.metrics_path}")
+    return 0

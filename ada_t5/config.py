@@ -1,0 +1,58 @@
+"""Configuration: typed dataclasses filled from a YAML file, then overridden on the command line.
+
+``scripts/finetune.py configs/finetune/chebi20.yaml --learning_rate 5e-4`` reads the YAML, makes its
+values the parser's defaults, and lets any flag override them. Every YAML key must belong to one of
+the dataclasses: a typo is an error naming the file and the key, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def read_yaml(path: str | os.PathLike) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of setting: value at the top level")
+    return data
+
+
+def parse_config(dataclass_types: Sequence[type], argv: Sequence[str] | None = None, *,
+                 ignore_unknown_config_keys: bool = False):
+    """Return one instance per dataclass, from ``[CONFIG.yaml] [--flag value ...]``.
+
+    ``ignore_unknown_config_keys`` lets a command read only its part of another command's config (e.g.
+    ``scripts/test.py`` takes the data settings of a fine-tuning YAML).
+    """
+    import sys
+
+    from transformers import HfArgumentParser
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = HfArgumentParser(dataclass_types)
+    if argv and not argv[0].startswith("-") and argv[0].endswith((".yaml", ".yml")):
+        config_path, argv = argv[0], argv[1:]
+        values = read_yaml(config_path)
+        known = {f.name for cls in dataclass_types for f in dataclasses.fields(cls) if f.init}
+        unknown = sorted(set(values) - known)
+        if ignore_unknown_config_keys:
+            values = {k: v for k, v in values.items() if k in known}
+        elif unknown:
+            raise ConfigError(f"{config_path}: unknown setting(s) {', '.join(unknown)}")
+        parser.set_defaults(**values)
+    return parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)

@@ -1,0 +1,72 @@
+"""Score a checkpoint on a split: generate, write MolT5's evaluation TSV and a metrics JSON.
+
+This is the paper's ``test.sh`` as a library call, shared by ``scripts/test.py`` and the end of
+``scripts/finetune.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ada_t5.generation import GenerationSettings, generate_sharded
+from ada_t5.tasks import Task, get_task
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SplitResult:
+    split: str
+    task: str
+    predictions_path: Path | None
+    metrics_path: Path | None
+    metrics: dict
+    notes: list[str] = field(default_factory=list)
+    examples: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reference, output)
+
+
+def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
+                  output_dir: str | Path | None = None, settings: GenerationSettings | None = None,
+                  metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5) -> SplitResult:
+    """Generate for every row of ``dataset`` (raw ``smiles``/``description`` columns) and score it.
+
+    Under a multi-process launch every rank generates a shard; only the main process scores and writes.
+    """
+    from accelerate import PartialState
+
+    from ada_t5 import metrics
+
+    task = get_task(task) if isinstance(task, str) else task
+    sources = list(dataset[task.source_column])
+    references = list(dataset[task.target_column])
+    outputs = [texts[0] for texts in generate_sharded(model, tokenizer, sources, settings, progress=progress,
+                                                      desc=f"generating {split}")]
+    state = PartialState()
+    result = SplitResult(split=split, task=task.name, predictions_path=None, metrics_path=None, metrics={})
+    if not state.is_main_process:
+        return result
+    scores = metrics.score(task.name, outputs, references, **(metric_kwargs or {}))
+    result.metrics = dict(scores.aggregate)
+    result.notes = list(scores.notes)
+    result.examples = list(zip(sources, references, outputs))[:num_examples]
+    if output_dir is not None:
+        output_dir = Path(output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        result.predictions_path = output_dir / f"{split}_predictions.tsv"
+        metrics.write_predictions(result.predictions_path, task.name, sources, references, outputs)
+        result.metrics_path = output_dir / f"{split}_metrics.json"
+        payload = {"task": task.name, "split": split, "num_examples": len(outputs), **result.metrics,
+                   "notes": result.notes}
+        result.metrics_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def format_metrics_table(metrics: dict, title: str = "") -> str:
+    rows = [(k, "not computed" if v is None else f"{v:.4f}") for k, v in metrics.items()]
+    width = max((len(k) for k, _ in rows), default=0)
+    lines = [title] if title else []
+    lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
+    return "\n".join(lines)
