@@ -61,11 +61,17 @@ class DataArguments:
     dataset: str = field(default="demo", metadata={
         "help": "'demo' (RDKit's shipped molecules with rule-based descriptions, no download), a folder with "
                 "train/validation/test files (MolT5 .txt or the paper's .json), or a Hub dataset id"})
-    train_file: str | None = field(default=None, metadata={"help": "explicit train file (overrides --dataset)"})
-    validation_file: str | None = field(default=None, metadata={"help": "explicit validation file"})
-    test_file: str | None = field(default=None, metadata={"help": "explicit test file"})
+    train_file: str | None = field(default=None, metadata={
+        "help": "explicit train file: replaces the --dataset folder's train split (with the demo: replaces the demo)"})
+    validation_file: str | None = field(default=None, metadata={"help": "explicit validation file (as --train_file)"})
+    test_file: str | None = field(default=None, metadata={"help": "explicit test file (as --train_file)"})
     data_format: str | None = field(default=None, metadata={
         "help": "file format when the suffix is ambiguous: molt5, json, jsonl, csv, tsv, parquet"})
+    smiles_column: str | None = field(default=None, metadata={
+        "help": "SMILES column of a CSV/TSV/JSON/Parquet source (default: found by name: smiles, canonical_smiles, ...)"})
+    description_column: str | None = field(default=None, metadata={
+        "help": "description column (default: found by name: description, caption, text, ...)"})
+    id_column: str | None = field(default=None, metadata={"help": "identifier column (default: id, cid, ...)"})
     smiles_backslashes: str = field(default="keep", metadata={
         "help": "'keep' reads MolT5's doubled backslashes as stored (as MolT5 and the paper trained and scored); "
                 "'unescape' turns them into standard single backslashes"})
@@ -81,6 +87,12 @@ class DataArguments:
     demo_size: int | None = field(default=None, metadata={"help": "molecules in the demo set (default: all ~5,000)"})
     preprocessing_num_workers: int | None = field(default=None, metadata={
         "help": "processes for tokenization (datasets.map num_proc)"})
+
+    @property
+    def columns(self) -> dict[str, str] | None:
+        named = {"smiles": self.smiles_column, "description": self.description_column, "id": self.id_column}
+        named = {key: value for key, value in named.items() if value}
+        return named or None
 
     def __post_init__(self):
         self.task = get_task(self.task).name

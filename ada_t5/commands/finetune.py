@@ -28,28 +28,22 @@ class FinetuneResult:
 
 def load_raw_splits(data_args: DataArguments, *, seed: int):
     """train/validation/test as raw pair datasets, from the demo, a folder, explicit files or a Hub id."""
-    import os
-
     from datasets import DatasetDict
 
     from ada_t5 import data
 
-    options = dict(skip_invalid=data_args.skip_invalid, smiles_backslashes=data_args.smiles_backslashes)
+    options = dict(format=data_args.data_format, columns=data_args.columns, skip_invalid=data_args.skip_invalid,
+                   smiles_backslashes=data_args.smiles_backslashes)
     files = {k: v for k, v in (("train", data_args.train_file), ("validation", data_args.validation_file),
                                ("test", data_args.test_file)) if v}
-    if files:
-        splits = data.load_splits(files, format=data_args.data_format, **options)
-    elif data_args.dataset == "demo":
-        splits = data.load_demo_splits(n=data_args.demo_size, seed=seed)
-    elif os.path.exists(data_args.dataset):
-        splits = data.load_splits(data_args.dataset, format=data_args.data_format, **options)
-    else:  # a Hub dataset id, through the real load_dataset path
-        splits = DatasetDict()
-        for split in ("train", "validation", "test"):
-            try:
-                splits[split] = data.load_pairs(data_args.dataset, split=split, **options)
-            except data.MissingSplitError:
-                logger.warning("%s has no %s split", data_args.dataset, split)
+    if data_args.dataset == "demo":
+        # explicit files replace the demo entirely (a demo test split beside your train file means nothing)
+        splits = data.load_splits(files, **options) if files else data.load_demo_splits(n=data_args.demo_size,
+                                                                                         seed=seed)
+    else:  # a folder of split files, a saved DatasetDict, or a Hub id; explicit files replace its splits
+        splits = data.load_splits(data_args.dataset, **options) if len(files) < 3 else DatasetDict()
+        for split, path in files.items():
+            splits[split] = data.load_pairs(path, **options)
     if "train" not in splits:
         raise ValueError(f"no train split found in {files or data_args.dataset}")
     for split, limit in (("train", data_args.max_train_samples), ("validation", data_args.max_eval_samples),

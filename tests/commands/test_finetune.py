@@ -142,3 +142,49 @@ def test_the_demo_really_learns(tmp_path):
     # seen: trained BLEU-4 0.08 / ROUGE-L 0.24 against 0.001 / 0.007 untrained
     assert trained["bleu4"] > 0.04 and trained["bleu4"] > 20 * untrained["bleu4"]
     assert trained["rougeL"] > 0.15 and trained["rougeL"] > 10 * untrained["rougeL"]
+
+
+def test_two_processes_train_as_one_data_parallel_job(tmp_path):
+    """The same script under torchrun (2 CPU processes): one job, twice the batch, one set of outputs."""
+    import os
+    import subprocess
+    import sys
+
+    from ada_t5 import data
+    from ada_t5.metrics import read_predictions
+
+    output_dir = tmp_path / "ddp"
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    command = [*torchrun, str(REPO / "scripts" / "finetune.py"), DEMO, *SHORT, "--max_steps", "20",
+               "--eval_steps", "10", "--save_steps", "10", "--use_cpu", "true", "--output_dir", str(output_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("ada-t5 fine-tuning finished") == 1  # the summary comes from the main process only
+    state = json.loads((output_dir / "checkpoint-20" / "trainer_state.json").read_text())
+    # 640 train rows, 20 steps of 32 rows on each of 2 processes = exactly 2 epochs (1 epoch on one process)
+    assert state["epoch"] == pytest.approx(2.0)
+    predictions = read_predictions(output_dir / "test_predictions.tsv")
+    test_rows = data.load_demo_splits(seed=42)["test"].select(range(16))
+    assert predictions.inputs == test_rows["smiles"]  # both ranks' shards gathered back in order
+
+
+def test_real_chebi20_folder_with_an_explicit_train_file(shared_data):
+    """The shipped ChEBI-20 config's data: the shared folder has no train.txt, --train_file supplies it."""
+    _, data_args, _, _ = parse_config(finetune.ARGUMENT_TYPES, [
+        str(REPO / "configs" / "finetune" / "chebi20-mol2text.yaml"), "--dataset", str(shared_data / "chebi20"),
+        "--train_file", str(shared_data / "chebi20" / "train_partial.txt"), "--output_dir", "unused"])
+    splits = finetune.load_raw_splits(data_args, seed=42)
+    assert {name: len(ds) for name, ds in splits.items()} == {"validation": 3301, "test": 3300, "train": 9958}
+    assert splits["test"][0]["id"] and "\\\\" in "".join(splits["test"]["smiles"])  # MolT5's doubled backslashes kept
+
+
+def test_csv_with_named_columns(tmp_path):
+    for split in ("train", "validation", "test"):
+        (tmp_path / f"{split}.csv").write_text("mol,caption text\nCCO,The molecule is ethanol.\n"
+                                              "c1ccccc1,\"The molecule is benzene, an arene.\"\n")
+    _, data_args, _, _ = parse_config(finetune.ARGUMENT_TYPES, [
+        "--model_shape", "tiny", "--dataset", str(tmp_path), "--smiles_column", "mol",
+        "--description_column", "caption text", "--output_dir", "unused"])
+    splits = finetune.load_raw_splits(data_args, seed=42)
+    assert splits["validation"]["description"] == ["The molecule is ethanol.", "The molecule is benzene, an arene."]
+    assert splits["test"]["smiles"] == ["CCO", "c1ccccc1"]
