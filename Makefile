@@ -41,6 +41,8 @@ test: install
 bench: install
 	$(PY) bench/metrics_speed.py
 	$(PY) bench/finetune_throughput.py
+	$(PY) bench/collator_speed.py
+	$(PY) bench/retrieval_speed.py
 
 clean:
 	rm -rf runs outputs .pytest_cache

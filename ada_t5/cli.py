@@ -18,6 +18,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "finetune": ("ada_t5.commands.finetune", "fine-tune a T5 (same as scripts/finetune.py)"),
     "test": ("ada_t5.commands.test", "generate for a split with a checkpoint and score it (scripts/test.py)"),
     "train-tokenizer": ("ada_t5.commands.train_tokenizer", "train a SentencePiece T5 tokenizer on SMILES + text"),
+    "pretrain": ("ada_t5.commands.pretrain", "domain-adaptation pre-training (same as scripts/pretrain.py)"),
+    "pseudo": ("ada_t5.commands.pseudo", "write pseudo descriptions for molecules with an LLM (retrieval prompts)"),
+    "caption": ("ada_t5.commands.caption", "describe molecules with a checkpoint (SMILES -> text)"),
+    "generate": ("ada_t5.commands.generate", "design molecules from descriptions with a checkpoint (text -> SMILES)"),
+    "report": ("ada_t5.commands.report", "write a self-contained HTML report of a predictions TSV"),
+    "plot": ("ada_t5.commands.plot", "draw training curves of a run folder to PNG"),
+    "push": ("ada_t5.commands.push", "upload a checkpoint with a generated model card to the Hub"),
 }
 
 
