@@ -1,0 +1,183 @@
+"""The k most similar pool molecules of each query, by Tanimoto similarity of Morgan bit fingerprints.
+
+:class:`Retriever` holds the pool (de-duplicated by canonical SMILES, with every excluded molecule removed:
+the leakage guard) as the on-bits of each fingerprint. Queries are searched in chunks, in ``num_proc``
+worker processes (``spawn``: safe beside the HTTP threads), lazily and in order, so generation can start while
+retrieval of later chunks is still running. A query's own molecule (same canonical SMILES) is never its own
+example.
+
+Two exact methods give the same similarities (integer bit counts, ``c / (a + b - c)`` in float64):
+
+* ``"sparse"`` (default): the pool is stored bit-major (``n_bits x pool`` uint8); a query's intersection counts
+  with every pool molecule are the sum of the pool rows of its ~40 on-bits: numpy vector adds instead of one
+  popcount per pair. 5.7x faster than RDKit's bulk call on ChEBI-like molecules (2,675 vs 471 queries/s
+  against 30,000 molecules on 2 cores, ``bench/retrieval_speed.py``).
+* ``"rdkit"``: :func:`rdkit.DataStructs.BulkTanimotoSimilarity` per query.
+
+Ties are broken by pool order, so results never depend on the method or the number of processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("sparse", "rdkit")
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    indices: tuple[int, ...]  # pool positions, most similar first
+    similarities: tuple[float, ...]
+
+
+def _generator(radius: int, n_bits: int):
+    from rdkit.Chem import rdFingerprintGenerator
+
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+
+
+def on_bits(smiles: Sequence[str], radius: int = 2, n_bits: int = 2048) -> list[np.ndarray]:
+    """The on-bit positions (int16, sorted) of each SMILES' Morgan fingerprint; empty for an unparseable one."""
+    from ada_t5 import chem
+
+    gen = _generator(radius, n_bits)
+    out = []
+    with chem.quiet_rdkit():
+        for s in smiles:
+            mol = chem.mol_from_smiles(s)
+            out.append(np.zeros(0, np.int16) if mol is None
+                       else np.asarray(list(gen.GetFingerprint(mol).GetOnBits()), dtype=np.int16))
+    return out
+
+
+def _top_k(sims: np.ndarray, k: int, self_index: int) -> Neighbours:
+    if self_index >= 0:
+        sims[self_index] = -1.0
+    k = min(k, len(sims) - (1 if self_index >= 0 else 0))
+    if k <= 0:
+        return Neighbours((), ())
+    if k < len(sims):
+        threshold = np.partition(sims, len(sims) - k)[len(sims) - k]
+        candidates = np.flatnonzero(sims >= threshold)
+    else:
+        candidates = np.arange(len(sims))
+    order = np.lexsort((candidates, -sims[candidates]))[:k]  # by similarity, then pool position
+    chosen = candidates[order]
+    chosen = chosen[sims[chosen] >= 0]
+    return Neighbours(tuple(int(i) for i in chosen), tuple(float(sims[i]) for i in chosen))
+
+
+class _Searcher:
+    """The per-process search state, built from the pool's on-bits (cheap to send to a worker)."""
+
+    def __init__(self, pool_bits: list[np.ndarray], radius: int, n_bits: int, method: str):
+        if method not in METHODS:
+            raise ValueError(f"retrieval method must be one of {METHODS}, not {method!r}")
+        self.radius, self.n_bits, self.method = radius, n_bits, method
+        self.counts = np.array([len(b) for b in pool_bits], dtype=np.float64)
+        if method == "sparse":
+            matrix = np.zeros((n_bits, len(pool_bits)), dtype=np.uint8)
+            for j, bits in enumerate(pool_bits):
+                matrix[bits.astype(np.intp), j] = 1
+            self.matrix = matrix
+        else:
+            from rdkit import DataStructs
+
+            self.fps = []
+            for bits in pool_bits:
+                fp = DataStructs.ExplicitBitVect(n_bits)
+                fp.SetBitsFromList([int(b) for b in bits])
+                self.fps.append(fp)
+
+    def search(self, query_bits: np.ndarray, k: int, self_index: int) -> Neighbours:
+        if len(self.counts) == 0:
+            return Neighbours((), ())
+        if self.method == "sparse":
+            common = self.matrix[query_bits.astype(np.intp)].sum(axis=0, dtype=np.uint16).astype(np.float64)
+        else:
+            from rdkit import DataStructs
+
+            fp = DataStructs.ExplicitBitVect(self.n_bits)
+            fp.SetBitsFromList([int(b) for b in query_bits])
+            common = None
+            sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fp, self.fps), dtype=np.float64)
+        if common is not None:
+            union = len(query_bits) + self.counts - common
+            sims = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+        return _top_k(sims, k, self_index)
+
+    def search_chunk(self, chunk: tuple[list[str], list[int]], k: int) -> list[Neighbours]:
+        smiles, self_indices = chunk
+        return [self.search(bits, k, own) for bits, own in
+                zip(on_bits(smiles, self.radius, self.n_bits), self_indices)]
+
+
+_WORKER: _Searcher | None = None
+_WORKER_K = 0
+
+
+def _init_worker(pool_bits, radius, n_bits, method, k):
+    global _WORKER, _WORKER_K
+    _WORKER, _WORKER_K = _Searcher(pool_bits, radius, n_bits, method), k
+
+
+def _search_in_worker(chunk):
+    return _WORKER.search_chunk(chunk, _WORKER_K)
+
+
+class Retriever:
+    """Nearest described pool molecules for queries.
+
+    ``pool_canonical``: canonical SMILES of the pool (one per entry; duplicates keep their first entry);
+    ``exclude``: canonical SMILES that must never be an example (test molecules). :attr:`kept` maps the
+    searchable pool back to positions of the original list.
+    """
+
+    def __init__(self, pool_canonical: Sequence[str], *, exclude: set[str] | frozenset[str] = frozenset(),
+                 radius: int = 2, n_bits: int = 2048, method: str = "sparse", num_proc: int = 1):
+        if method not in METHODS:
+            raise ValueError(f"retrieval method must be one of {METHODS}, not {method!r}")
+        self.radius, self.n_bits, self.method, self.num_proc = radius, n_bits, method, max(1, num_proc)
+        seen: dict[str, int] = {}
+        self.kept: list[int] = []
+        self.excluded = self.duplicates = 0
+        for position, canon in enumerate(pool_canonical):
+            if canon in exclude:
+                self.excluded += 1
+            elif canon in seen:
+                self.duplicates += 1
+            else:
+                seen[canon] = len(self.kept)
+                self.kept.append(position)
+        self.index_of = seen  # canonical SMILES -> searchable position
+        self.pool_bits = on_bits([pool_canonical[i] for i in self.kept], radius, n_bits)
+        self._local: _Searcher | None = None
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    def search(self, queries: Sequence[str], k: int, *, chunk_size: int = 256) -> Iterator[Neighbours]:
+        """Neighbours of each canonical query SMILES, in order (positions index the original pool list)."""
+        chunks = ((list(queries[i:i + chunk_size]), [self.index_of.get(q, -1) for q in queries[i:i + chunk_size]])
+                  for i in range(0, len(queries), chunk_size))
+        if self.num_proc == 1 or len(queries) <= chunk_size:
+            if self._local is None:
+                self._local = _Searcher(self.pool_bits, self.radius, self.n_bits, self.method)
+            results = (self._local.search_chunk(chunk, k) for chunk in chunks)
+            yield from (self._original(n) for part in results for n in part)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(self.num_proc, initializer=_init_worker,
+                          initargs=(self.pool_bits, self.radius, self.n_bits, self.method, k)) as pool:
+            for part in pool.imap(_search_in_worker, chunks):
+                yield from (self._original(n) for n in part)
+
+    def _original(self, found: Neighbours) -> Neighbours:
+        return Neighbours(tuple(self.kept[i] for i in found.indices), found.similarities)

@@ -1,0 +1,43 @@
+"""Prompt templates: the default's parts, examples in order, overrides from files, the provenance hash."""
+
+import pytest
+
+from ada_t5.pseudo.prompts import Example, Template, load_template
+
+EXAMPLES = [Example("1", "C/C=C\\\\C", "The molecule is but-2-ene.", 0.9), Example("2", "CCC", "The molecule is propane.", 0.5)]
+
+
+def test_default_prompt_has_role_task_examples_and_rules():
+    system, user = Template().render("OCC", EXAMPLES)
+    assert system["role"] == "system" and "chemist" in system["content"]
+    content = user["content"]
+    assert "Here are 2 molecules" in content
+    first, second = content.index("but-2-ene"), content.index("propane")
+    assert first < second < content.index("SMILES: OCC")
+    assert "SMILES: C/C=C\\C\n" in content  # doubled backslashes undone for the LLM
+    assert content.rstrip().endswith("do not copy an example's description.")
+
+
+def test_template_files_and_hash(tmp_path):
+    yaml_file = tmp_path / "t.yaml"
+    yaml_file.write_text('system: ""\nuser: "Describe {smiles} like {examples} {{json}}"\nexample: "[{smiles}]"\n')
+    template = load_template(yaml_file)
+    messages = template.render("CCO", EXAMPLES)
+    assert messages == [{"role": "user", "content": "Describe CCO like [C/C=C\\C]\n[CCC]\n {{json}}"}]
+    assert template.hash != Template().hash and len(template.hash) == 12
+    assert Template().hash == Template().hash
+    text_file = tmp_path / "t.txt"
+    text_file.write_text("Only the molecule {smiles}, please.")
+    assert load_template(text_file).render("CCO", [])[-1]["content"] == "Only the molecule CCO, please."
+    text_file.write_text("no placeholder")
+    with pytest.raises(ValueError, match="must contain {smiles}"):
+        load_template(text_file)
+    yaml_file.write_text("usr: x\n")
+    with pytest.raises(ValueError, match="unknown template key"):
+        load_template(yaml_file)
+
+
+def test_instructions_are_the_templates_own_sentences():
+    parts = Template().instructions()
+    assert any("given the SMILES of a molecule" in p for p in parts)
+    assert not any("{" in p for p in parts)
