@@ -65,6 +65,8 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", SPIECE_FILE, "tok
                     "vocab.txt", "sentencepiece.bpe.model", "spm.model", "merges.txt")
 # Pair-file columns used as training text, matched case-insensitively in a TSV header.
 _TEXT_COLUMNS = ("smiles", "description")
+# Suffixes of pair files read through ada_t5.data.load_pairs (as are folders); .txt / .tsv are read here.
+_PAIR_LOADER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".parquet", ".pq", ".arrow")
 
 
 class TokenizerLoadError(OSError):
@@ -217,14 +219,16 @@ def texts_from_file(path: str | os.PathLike) -> list[str]:
     * a pair TSV whose header names ``SMILES`` and ``description`` columns (MolT5's
       ``CID\\tSMILES\\tdescription``): every SMILES, then every description, read verbatim
       (``csv.QUOTE_NONE``; MolT5's doubled backslashes are kept as written);
+    * a pair file in another format (the paper's JSON, JSON Lines, CSV, Parquet) or a folder (a
+      ``save_to_disk`` Dataset, or the train split of a DatasetDict / a folder of split files): read by
+      :func:`ada_t5.data.load_pairs` (see :func:`_texts_via_pair_loader`), every SMILES then every
+      description;
     * any other text file: one text per line (line terminators removed, empty lines skipped).
-
-    Other pair formats (JSONL, CSV, Parquet, folders, Hub datasets) go through :func:`_texts_via_pair_loader`.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"training text file {str(path)!r} does not exist")
-    if path.is_dir() or path.suffix.lower() in (".jsonl", ".json", ".csv", ".parquet", ".arrow"):
+    if path.is_dir() or path.suffix.lower() in _PAIR_LOADER_SUFFIXES:
         return _texts_via_pair_loader(path)
     with path.open(encoding="utf-8", newline="") as handle:
         first = handle.readline()
@@ -257,13 +261,12 @@ def texts_from_pairs(dataset) -> list[str]:
 
 
 def _texts_via_pair_loader(path: Path) -> list[str]:
-    # HOOK(load_pairs): formats beyond plain text and pair TSV belong to the project's data loader.
-    # Wire it here once ``ada_t5.data.load_pairs`` has landed:
-    #     from ada_t5.data import load_pairs
-    #     return texts_from_pairs(load_pairs(path))
-    raise ValueError(f"{str(path)!r}: only plain text (one text per line) and pair TSV files with a "
-                     "SMILES/description header are read by the tokenizer trainer for now; other pair formats "
-                     "will go through ada_t5.data.load_pairs")
+    """Every SMILES then every description of a pair source, read by :func:`ada_t5.data.load_pairs` as stored
+    (SMILES are not parsed with RDKit; MolT5's doubled backslashes are kept). A folder gives its train split
+    when it holds splits. Bad rows raise :class:`ada_t5.data.DataFormatError` (a ValueError) naming the line."""
+    from ada_t5.data import load_pairs
+
+    return texts_from_pairs(load_pairs(path, split="train" if path.is_dir() else None, validate_smiles=False))
 
 
 # -------------------------------------------------------------------------------------------------- training

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from ada_t5 import chem, data
+from ada_t5.data import assemble, demo, json_files, json_stream
 
 # ------------------------------------------------------------------------------------------------ fixtures
 
@@ -179,7 +180,7 @@ def test_json_variants_and_fast_path_blocks(tmp_path, real_rows, monkeypatch):
     expected = [(r["smiles"], r["description"], None) for r in rows]
     assert as_rows(data.load_pairs(listed, validate_smiles=False)) == expected
     # tiny blocks: hundreds of cuts, some of them tried inside strings, must give the same rows
-    monkeypatch.setattr(data, "_FAST_BLOCK", 2048)
+    monkeypatch.setattr(json_files, "_FAST_BLOCK", 2048)
     assert as_rows(data.load_pairs(listed, validate_smiles=False)) == expected
     compact = write(tmp_path / "compact.json", json.dumps(rows))  # the whole list on one line
     assert as_rows(data.load_pairs(compact, validate_smiles=False)) == expected
@@ -189,9 +190,9 @@ def test_json_variants_and_fast_path_blocks(tmp_path, real_rows, monkeypatch):
     rows[5]["description"] = "Melts at 80 ℃ 🧪 " * 20
     expected[5] = (rows[5]["smiles"], rows[5]["description"], None)
     write(listed, json.dumps(rows, indent=4, ensure_ascii=False))
-    monkeypatch.setattr(data, "_read_json_list_fast", lambda *a, **k: None)
+    monkeypatch.setattr(json_files, "_read_json_list_fast", lambda *a, **k: None)
     assert as_rows(data.load_pairs(listed, validate_smiles=False)) == expected
-    monkeypatch.setattr(data, "_STREAM_CHUNK", 7)
+    monkeypatch.setattr(json_stream, "_STREAM_CHUNK", 7)
     assert as_rows(data.load_pairs(listed, validate_smiles=False)) == expected
     monkeypatch.undo()
 
@@ -341,7 +342,7 @@ def test_refusals(tmp_path):
 def test_parallel_validation_matches_serial(chebi):
     smiles = data.load_pairs(chebi / "test.txt", validate_smiles=False)["smiles"][:400]
     smiles = [*smiles[:100], "C1CC", *smiles[100:], "not a smiles"]
-    assert data._invalid_smiles(smiles, num_proc=2) == [100, 401] == data._invalid_smiles(smiles, num_proc=1)
+    assert assemble._invalid_smiles(smiles, num_proc=2) == [100, 401] == assemble._invalid_smiles(smiles, num_proc=1)
 
 
 # ----------------------------------------------------------------------------------------------------- splits
@@ -403,7 +404,7 @@ def test_hub_id_offline_fails_fast_with_a_clear_message():
 def test_demo_splits(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="ada_t5.data"):
         first = data.load_demo_splits(n=300, cache_dir=tmp_path)
-    source = data._demo_source().read_text().splitlines()
+    source = demo._demo_source().read_text().splitlines()
     unusable = sum(chem.canonical_smiles(line.split("\t")[0]) is None for line in source if line.strip())
     assert unusable == 8  # with the pinned RDKit: mercury / aluminium / hypervalent entries
     assert f"demo: {unusable} of the molecules in first_5K.smi are not usable" in caplog.text  # counted, named

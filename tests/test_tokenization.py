@@ -293,10 +293,49 @@ def test_read_texts_formats(tmp_path):
         tk.read_texts(bad)
     jsonl = tmp_path / "pairs.jsonl"
     jsonl.write_text('{"smiles": "C"}\n')
-    with pytest.raises(ValueError, match="load_pairs"):
+    with pytest.raises(ValueError, match=r"pairs\.jsonl:1: no 'description' column"):  # said by load_pairs
         tk.read_texts(jsonl)
     with pytest.raises(FileNotFoundError):
         tk.read_texts(tmp_path / "missing.txt")
+
+
+def test_read_texts_through_the_pair_loader(tmp_path, capsys):
+    """Pair files other than TSV go through ada_t5.data.load_pairs: the same pairs in every format it reads
+    give the same texts (every SMILES, then every description, as stored), and the CLI trains on them."""
+    import pandas as pd
+    from datasets import Dataset, DatasetDict
+
+    from ada_t5.cli import main
+
+    pairs = [("C/C=C\\\\C", 'The molecule is  a butene, "quoted".'), ("CCO", "Ethanol.")]
+    rows = [{"smiles": s, "description": d} for s, d in pairs]
+    expected = [s for s, _ in pairs] + [d for _, d in pairs]
+    (tmp_path / "pairs.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")  # the paper's JSON
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with (tmp_path / "pairs.csv").open("w", encoding="utf-8", newline="") as handle:  # aliases, CSV quoting
+        csv.writer(handle).writerows([["cid", "SMILES", "caption"], *([i, s, d] for i, (s, d) in enumerate(pairs))])
+    pd.DataFrame(rows).to_parquet(tmp_path / "pairs.parquet")
+    Dataset.from_list(rows).save_to_disk(str(tmp_path / "saved"))
+    DatasetDict({"train": Dataset.from_list(rows), "test": Dataset.from_list([{"smiles": "N", "description": "NH3"}])}
+                ).save_to_disk(str(tmp_path / "saved_dict"))  # a folder of splits gives its train split
+    (tmp_path / "splits").mkdir()  # MolT5 TSV split files, read verbatim (quotes, doubled backslashes)
+    (tmp_path / "splits" / "train.txt").write_text(
+        "CID\tSMILES\tdescription\n" + "".join(f"{i}\t{s}\t{d}\n" for i, (s, d) in enumerate(pairs)), encoding="utf-8")
+    (tmp_path / "splits" / "test.txt").write_text("CID\tSMILES\tdescription\n9\tN\tNH3\n", encoding="utf-8")
+    for name in ("pairs.json", "pairs.jsonl", "pairs.csv", "pairs.parquet", "saved", "saved_dict", "splits"):
+        assert tk.read_texts(tmp_path / name) == expected, name
+
+    corpus = tmp_path / "corpus.jsonl"
+    tsv, _ = _write_inputs(tmp_path)
+    with corpus.open("w", encoding="utf-8") as handle:
+        for line in tsv.read_text(encoding="utf-8").splitlines()[1:]:
+            cid, smiles, text = line.split("\t")
+            handle.write(json.dumps({"cid": cid, "smiles": smiles, "text": text}) + "\n")
+    assert tk.read_texts(corpus) == tk.read_texts(tsv)
+    assert main(["train-tokenizer", "--input", str(corpus), "--output_dir", str(tmp_path / "tok"), "--vocab_size",
+                 "600", "--num_threads", "2"]) == 0
+    texts = tk.read_texts(tsv)
+    assert f"trained on {len(texts):,} of {len(texts):,} texts" in capsys.readouterr().out
 
 
 def _write_inputs(folder: Path) -> tuple[Path, Path]:

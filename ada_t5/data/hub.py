@@ -1,0 +1,74 @@
+"""Hub dataset ids: telling one from a local path, loading it through ``datasets.load_dataset``, and failing
+fast, with a message that says what to do, when the Hub is offline or does not answer."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ada_t5.data.errors import MissingSplitError, _short
+from ada_t5.data.sources import _MOLECULE_ONLY_SUFFIXES, _SUFFIX_FORMATS
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+
+
+def _looks_like_hub_id(source: str) -> bool:
+    return bool(_HUB_ID.match(source)) and Path(source).suffix.lower() not in (*_SUFFIX_FORMATS,
+                                                                                *_MOLECULE_ONLY_SUFFIXES)
+
+
+def _hub_offline() -> bool:
+    from datasets import config
+    from huggingface_hub import constants
+
+    return bool(config.HF_HUB_OFFLINE or constants.HF_HUB_OFFLINE)
+
+
+def _hub_unreachable() -> str | None:
+    """None when the Hub answers a quick request; otherwise why not, so that load_dataset is never left to
+    sit through its retries and timeouts (about 25 s here with the network blocked)."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+
+    timeout = float(os.environ.get("ADA_T5_HUB_PROBE_TIMEOUT", "5"))
+    try:
+        get_session().head(constants.ENDPOINT, timeout=timeout, follow_redirects=False)
+    except Exception as error:  # noqa: BLE001 - any failure to get an answer means "unreachable"
+        return f"{constants.ENDPOINT} does not answer ({type(error).__name__}: {_short(str(error), 120)})"
+    return None
+
+
+def _hub_message(hub_id: str, why: str, offline: bool) -> str:
+    fix = (f"Download it on a connected machine (python -c \"import datasets; datasets.load_dataset('{hub_id}')"
+           f".save_to_disk('{hub_id.split('/')[-1]}')\") and pass that folder, or pass a local pair file")
+    if not offline:
+        fix += "; a copy already in the datasets cache loads with HF_HUB_OFFLINE=1"
+    return f"{hub_id!r} is not a local file or folder, and as a Hub dataset id it cannot be loaded: {why}. {fix}"
+
+
+def _load_hub(hub_id: str, split: str | None, *, cache_dir, num_proc):
+    """The Hub dataset (split given) or DatasetDict (split None), through datasets.load_dataset; offline,
+    that serves a cached copy or fails at once; online, a quick probe first makes an unreachable Hub fail
+    in seconds."""
+    import datasets
+
+    offline = _hub_offline()
+    why = None if offline else _hub_unreachable()
+    if why is not None:
+        raise FileNotFoundError(_hub_message(hub_id, why, offline))
+    try:
+        return datasets.load_dataset(hub_id, split=split, cache_dir=cache_dir, num_proc=num_proc)
+    except ValueError as error:
+        if split is not None and "split" in str(error).lower():
+            raise MissingSplitError(f"{hub_id}: no {split!r} split ({error})", path=hub_id) from None
+        raise
+    except (ConnectionError, FileNotFoundError, OSError) as error:  # DatasetNotFoundError is a FileNotFoundError
+        if offline:
+            why = "offline mode is on (HF_HUB_OFFLINE=1) and the datasets cache holds no copy"
+        elif isinstance(error, ConnectionError):
+            why = f"the Hub is unreachable ({_short(str(error), 200)})"
+        else:
+            why = ("the Hub has no such dataset, or it is private or gated (log in with `hf auth login`) "
+                   f"({_short(str(error), 200)})")
+        raise FileNotFoundError(_hub_message(hub_id, why, offline)) from None
