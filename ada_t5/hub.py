@@ -10,29 +10,22 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
-from urllib.parse import urlparse
 
 PROBE_TIMEOUT_ENV = "ADA_T5_HUB_PROBE_TIMEOUT"  # seconds; default 3
 
 
-def hub_offline() -> bool:
-    """``HF_HUB_OFFLINE`` (or datasets' own switch) is set."""
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE"):
-        return True
-    try:
-        from huggingface_hub import constants
+def hub_offline(*, datasets_too: bool = False) -> bool:
+    """``HF_HUB_OFFLINE`` is set (as huggingface_hub read it); with ``datasets_too``, also datasets' own
+    ``HF_DATASETS_OFFLINE``, which governs ``load_dataset``."""
+    from huggingface_hub import constants
 
-        if constants.HF_HUB_OFFLINE:
-            return True
-    except ImportError:
-        pass
-    try:
+    if constants.HF_HUB_OFFLINE:
+        return True
+    if datasets_too:
         from datasets import config
 
         return bool(config.HF_HUB_OFFLINE)
-    except ImportError:
-        return False
+    return False
 
 
 def hub_endpoint() -> str:
@@ -41,33 +34,29 @@ def hub_endpoint() -> str:
     return os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
 
 
-def hub_unavailable_reason() -> str | None:
+def hub_unavailable_reason(timeout: float | None = None, *, datasets_too: bool = False) -> str | None:
     """``None`` when the Hub may be used; otherwise why not (offline mode, or no answer within the probe)."""
-    if hub_offline():
+    if hub_offline(datasets_too=datasets_too):
         return "HF_HUB_OFFLINE is set"
     endpoint = hub_endpoint()
-    timeout = float(os.environ.get(PROBE_TIMEOUT_ENV, "3"))
-    if _endpoint_answers(endpoint, timeout):
-        return None
-    return f"the Hub ({endpoint}) does not answer within {timeout:g} s"
+    timeout = float(os.environ.get(PROBE_TIMEOUT_ENV, "3")) if timeout is None else timeout
+    failure = _probe(endpoint, timeout)
+    return None if failure is None else f"the Hub ({endpoint}) does not answer ({failure})"
 
 
 @functools.lru_cache(maxsize=8)
-def _endpoint_answers(endpoint: str, timeout: float) -> bool:
-    """A TCP connection to the endpoint opens within ``timeout`` (assumed yes behind a proxy, which may be
-    the only way out). Asked once per process: the answer does not change within a run."""
-    if any(os.environ.get(var) for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
-        return True
-    parsed = urlparse(endpoint)
-    host = parsed.hostname
-    if not host:
-        return True
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+def _probe(endpoint: str, timeout: float) -> str | None:
+    """One HEAD request to the endpoint: any HTTP answer (even an error status) means it is there. A refused
+    connection, a DNS failure, or a server that accepts and then stays silent all fail within ``timeout``.
+    Asked once per endpoint per process: the answer does not change within a run."""
+    from huggingface_hub.utils import get_session
+
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+        get_session().head(endpoint, timeout=timeout, follow_redirects=False)
+    except Exception as error:  # noqa: BLE001 - any failure to get an answer means "unusable"
+        text = " ".join(str(error).split())
+        return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
+    return None
 
 
 def looks_like_local_path(name: str) -> bool:

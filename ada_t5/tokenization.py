@@ -25,18 +25,17 @@ Nothing heavy is imported at module import time: ``transformers``, ``tokenizers`
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import logging
 import os
 import random
-import socket
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
+
+from ada_t5.hub import hub_unavailable_reason, looks_like_local_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
@@ -101,7 +100,7 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, require_sentinels: bool =
         except Exception as err:  # noqa: BLE001 - transformers raises OSError/ValueError/KeyError/... here
             raise TokenizerLoadError(f"cannot load a tokenizer from folder {str(path)!r}: "
                                      f"{type(err).__name__}: {err}") from err
-    elif _looks_like_path(name):
+    elif looks_like_local_path(name):
         raise TokenizerLoadError(f"tokenizer folder {name!r} does not exist (resolved to {str(path.absolute())!r})")
     else:
         tokenizer = _load_from_hub(name, hub_probe_timeout=hub_probe_timeout, **kwargs)
@@ -141,52 +140,14 @@ def _check_tokenizer_folder(path: Path) -> None:
                                  f"{', '.join(_TOKENIZER_FILES)}; found {found})")
 
 
-def _looks_like_path(name: str) -> bool:
-    """Hub ids are ``name`` or ``owner/name``; anything else that does not exist is a missing folder."""
-    return (name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
-            or Path(name).suffix in (".json", ".model", ".txt"))
-
-
-def _hub_offline() -> bool:
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE"):
-        return True
-    try:
-        from huggingface_hub import constants
-
-        return bool(constants.HF_HUB_OFFLINE)
-    except Exception:  # noqa: BLE001
-        return False
-
-
-@functools.lru_cache(maxsize=4)
-def _hub_reachable(endpoint: str, timeout: float) -> bool:
-    """A TCP connection to the Hub endpoint opens within ``timeout`` s (assumed yes behind a proxy)."""
-    if any(os.environ.get(var) for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
-        return True
-    parsed = urlparse(endpoint)
-    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)
-    if not host:
-        return True
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def _load_from_hub(name: str, *, hub_probe_timeout: float, **kwargs: Any) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
-    if _hub_offline():
-        local_only, why = True, "HF_HUB_OFFLINE is set"
+    why = hub_unavailable_reason(hub_probe_timeout)
+    if why is None:
+        local_only, why = bool(kwargs.get("local_files_only")), "local_files_only=True was passed"
     else:
-        from huggingface_hub import constants
-
-        endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
-        if _hub_reachable(endpoint, hub_probe_timeout):
-            local_only, why = bool(kwargs.get("local_files_only")), "local_files_only=True was passed"
-        else:
-            local_only, why = True, f"the Hub ({endpoint}) is unreachable"
+        local_only = True
     kwargs = {**kwargs, "local_files_only": local_only}
     try:
         return AutoTokenizer.from_pretrained(name, **kwargs)

@@ -26,9 +26,9 @@ def online(monkeypatch):
         monkeypatch.setattr(config, "HF_HUB_OFFLINE", False)
     except ImportError:
         pass
-    hub._endpoint_answers.cache_clear()
+    hub._probe.cache_clear()
     yield monkeypatch
-    hub._endpoint_answers.cache_clear()
+    hub._probe.cache_clear()
 
 
 def _closed_port() -> int:

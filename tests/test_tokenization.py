@@ -247,7 +247,7 @@ def test_load_tokenizer_unreachable_hub_fails_fast(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: connection refused at once
     started = time.perf_counter()
-    with pytest.raises(tk.TokenizerLoadError, match=r"unreachable; pass a local folder"):
+    with pytest.raises(tk.TokenizerLoadError, match=r"does not answer .*; pass a local folder"):
         tk.load_tokenizer("someone/molt5-like", hub_probe_timeout=1.0)
     assert time.perf_counter() - started < 15
 

@@ -1,8 +1,9 @@
 """Train a SentencePiece unigram T5 tokenizer on SMILES + descriptions (``ada-t5 train-tokenizer``).
 
 Usage: ``scripts/train_tokenizer.py --input FILE [FILE ...] --output_dir DIR [--vocab_size 8000]
-[--max_sentences N] [--seed 42]``. Inputs are pair TSVs with a ``SMILES``/``description`` header (MolT5's
-``CID\\tSMILES\\tdescription``; both columns are used) or plain text files (one text per line). The folder
+[--max_sentences N] [--seed 42]``. Inputs are pair files in any format ``ada_t5.data.load_pairs`` reads
+(MolT5's ``CID\\tSMILES\\tdescription`` TSV, the paper's JSON, JSONL, CSV, Parquet, a ``datasets`` folder;
+both columns are used) or plain text files (one text per line). The folder
 loads back with ``AutoTokenizer.from_pretrained(DIR)`` or ``ada_t5.tokenization.load_tokenizer(DIR)``.
 """
 
@@ -19,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", nargs="+", action="extend", required=True, metavar="FILE",
-                        help="training texts: pair TSV(s) with SMILES and description columns, or plain text "
-                             "files with one text per line (repeatable)")
+                        help="training texts: pair files (MolT5 TSV, JSON, JSONL, CSV, Parquet, a datasets folder; "
+                             "SMILES and descriptions both used) or plain text files, one text per line")
     parser.add_argument("--output_dir", required=True, help="folder for the tokenizer (created if missing)")
     parser.add_argument("--vocab_size", type=int, default=DEFAULT_VOCAB_SIZE,
                         help="final tokenizer size including the 100 sentinels (default: %(default)s; "

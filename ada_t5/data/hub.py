@@ -3,11 +3,11 @@ fast, with a message that says what to do, when the Hub is offline or does not a
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from ada_t5.data.errors import MissingSplitError, _short
+from ada_t5.hub import hub_offline, hub_unavailable_reason
 from ada_t5.data.sources import _MOLECULE_ONLY_SUFFIXES, _SUFFIX_FORMATS
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
@@ -16,27 +16,6 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?
 def _looks_like_hub_id(source: str) -> bool:
     return bool(_HUB_ID.match(source)) and Path(source).suffix.lower() not in (*_SUFFIX_FORMATS,
                                                                                 *_MOLECULE_ONLY_SUFFIXES)
-
-
-def _hub_offline() -> bool:
-    from datasets import config
-    from huggingface_hub import constants
-
-    return bool(config.HF_HUB_OFFLINE or constants.HF_HUB_OFFLINE)
-
-
-def _hub_unreachable() -> str | None:
-    """None when the Hub answers a quick request; otherwise why not, so that load_dataset is never left to
-    sit through its retries and timeouts (about 25 s here with the network blocked)."""
-    from huggingface_hub import constants
-    from huggingface_hub.utils import get_session
-
-    timeout = float(os.environ.get("ADA_T5_HUB_PROBE_TIMEOUT", "5"))
-    try:
-        get_session().head(constants.ENDPOINT, timeout=timeout, follow_redirects=False)
-    except Exception as error:  # noqa: BLE001 - any failure to get an answer means "unreachable"
-        return f"{constants.ENDPOINT} does not answer ({type(error).__name__}: {_short(str(error), 120)})"
-    return None
 
 
 def _hub_message(hub_id: str, why: str, offline: bool) -> str:
@@ -53,8 +32,8 @@ def _load_hub(hub_id: str, split: str | None, *, cache_dir, num_proc):
     in seconds."""
     import datasets
 
-    offline = _hub_offline()
-    why = None if offline else _hub_unreachable()
+    offline = hub_offline(datasets_too=True)
+    why = None if offline else hub_unavailable_reason()
     if why is not None:
         raise FileNotFoundError(_hub_message(hub_id, why, offline))
     try:
