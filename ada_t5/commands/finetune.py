@@ -93,6 +93,10 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     task = get_task(data_args.task)
     output_dir = Path(training_args.output_dir)
     resume_from = resolve_checkpoint_to_resume(training_args)
+    if training_args.push_to_hub:  # fail now, not after training, when the final upload cannot happen
+        from ada_t5.model_card import check_can_push
+
+        check_can_push()
     set_seed(training_args.seed)
 
     with state.main_process_first():
@@ -145,6 +149,9 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
                             best_checkpoint=trainer.state.best_model_checkpoint,
                             best_metric=trainer.state.best_metric, test=test_result)
     if state.is_main_process:
+        from ada_t5.model_card import finish_finetune_run
+
+        finish_finetune_run(result, model_args, data_args, training_args)  # run_info.json, README.md; push
         print(format_summary(result, task.name, training_args, time.time() - started), flush=True)
     return result
 

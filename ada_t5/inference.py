@@ -1,0 +1,256 @@
+"""Use a trained checkpoint: ``ada_t5.load(path_or_hub_id)`` -> ``.caption(smiles)`` / ``.generate(texts)``.
+
+Decoding is the paper's by default (greedy, up to 512 new tokens); beam search, sampling and ``n``
+candidates per input are options. Inputs are decoded in length-sorted batches (``ada_t5.generation``),
+on CUDA with bf16 autocast when available, else on the CPU, and returned in input order.
+
+* Molecule generation returns every candidate canonicalized by RDKit (when it parses) with a validity flag;
+  ``rank_valid_first=True`` moves valid candidates ahead of invalid ones, keeping the model's order within each.
+* Input SMILES (captioning) are validated: ``on_invalid="raise"`` (default) stops with an
+  :class:`InvalidInputError` naming every bad input and RDKit's reason; ``on_invalid="flag"`` returns a result
+  with ``error`` set and no candidates for those inputs. ``canonicalize_inputs=True`` feeds RDKit's canonical
+  SMILES to the model instead of the string as given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+ON_INVALID = ("raise", "flag")
+
+
+class InvalidInputError(ValueError):
+    """Some inputs cannot be used; ``problems`` holds ``(index, input, reason)`` for each."""
+
+    def __init__(self, kind: str, problems: list[tuple[int, str, str]]):
+        self.problems = problems
+        shown = "; ".join(f"#{i} {text!r}: {reason}" for i, text, reason in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} invalid {kind}: {shown}{more}. Pass on_invalid='flag' to get them "
+                         "back flagged instead of this error.")
+
+
+@dataclass
+class Candidate:
+    """One decoded sequence. For molecules ``text`` is RDKit's canonical SMILES when ``raw`` parses."""
+
+    text: str
+    raw: str
+    valid: bool | None = None  # SMILES validity (generate); None for captions
+    rank: int = 0  # position in the model's own order (0 = its best)
+
+
+@dataclass
+class Prediction:
+    """The candidates for one input, best first; ``error`` says why an input was rejected (on_invalid='flag')."""
+
+    input: str
+    source: str | None  # what the model was given (canonicalized input, prefix excluded); None when rejected
+    candidates: list[Candidate] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def text(self) -> str | None:
+        """The best candidate's text (caption, or canonical SMILES when valid)."""
+        return self.best.text if self.best else None
+
+    @property
+    def smiles(self) -> str | None:
+        return self.text
+
+    @property
+    def valid(self) -> bool | None:
+        return self.best.valid if self.best else None
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "source": self.source, "error": self.error,
+                "candidates": [vars(c).copy() for c in self.candidates]}
+
+
+def resolve_device(device: str | None = "auto"):
+    import torch
+
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class AdaT5:
+    """A loaded checkpoint and its tokenizer, ready to caption molecules and design them from text."""
+
+    def __init__(self, model, tokenizer, *, device="auto", task: str | None = None, task_prefix: str = "",
+                 dtype: str = "auto", name: str = ""):
+        self.device = resolve_device(device) if isinstance(device, (str, type(None))) else device
+        self.model = model.to(self.device).eval()
+        self.model.generation_config.max_length = None  # max_new_tokens is always given; silence HF's clash warning
+        self.tokenizer = tokenizer
+        self.task = task  # what the checkpoint was fine-tuned for, when known (test_metrics.json / model card)
+        self.task_prefix = task_prefix
+        self.dtype = dtype
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"AdaT5({self.name!r}, task={self.task}, device={self.device})"
+
+    # ------------------------------------------------------------------ public
+
+    def caption(self, smiles: str | Sequence[str], *, n: int = 1, num_beams: int = 1, do_sample: bool = False,
+                temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 512, batch_size: int = 32,
+                on_invalid: str = "raise", canonicalize_inputs: bool = False, seed: int | None = None,
+                progress: bool = False) -> list[Prediction]:
+        """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
+        from ada_t5 import chem
+
+        self._check_task("mol2text", "caption")
+        items = _as_list(smiles)
+        sources: list[str | None] = []
+        problems = []
+        for i, text in enumerate(items):
+            reason = _smiles_problem(text)
+            if reason:
+                problems.append((i, text, reason))
+                sources.append(None)
+            else:
+                sources.append(chem.canonical_smiles(text) if canonicalize_inputs else text)
+        predictions = self._run(items, sources, problems, "SMILES", on_invalid, molecules=False, n=n,
+                                num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
+                                max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+        return predictions
+
+    def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,
+                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 512,
+                 batch_size: int = 32, rank_valid_first: bool = False, on_invalid: str = "raise",
+                 seed: int | None = None, progress: bool = False) -> list[Prediction]:
+        """Design molecules from descriptions (text2mol). Candidates are canonical SMILES with a validity flag."""
+        self._check_task("text2mol", "generate")
+        items = _as_list(descriptions)
+        problems = [(i, text, "empty description") for i, text in enumerate(items) if not str(text).strip()]
+        bad = {i for i, _, _ in problems}
+        sources = [None if i in bad else text for i, text in enumerate(items)]
+        predictions = self._run(items, sources, problems, "descriptions", on_invalid, molecules=True, n=n,
+                                num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
+                                max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+        if rank_valid_first:
+            for prediction in predictions:
+                prediction.candidates.sort(key=lambda c: (not c.valid, c.rank))
+        return predictions
+
+    # ------------------------------------------------------------------ internals
+
+    def settings(self, *, n: int, num_beams: int, do_sample: bool, temperature: float, top_p: float,
+                 max_new_tokens: int, batch_size: int):
+        """The `GenerationSettings` for these options; ``n`` > ``num_beams`` without sampling widens the beam."""
+        from ada_t5.generation import GenerationSettings
+
+        if n < 1 or num_beams < 1 or batch_size < 1 or max_new_tokens < 1:
+            raise ValueError("n, num_beams, batch_size and max_new_tokens must be at least 1")
+        if not do_sample and num_beams < n:
+            num_beams = n  # n distinct candidates from deterministic decoding need a beam at least n wide
+        return GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, num_return_sequences=n,
+                                  do_sample=do_sample, temperature=temperature, top_p=top_p, batch_size=batch_size,
+                                  prefix=self.task_prefix, dtype=self.dtype)
+
+    def _run(self, items, sources, problems, kind, on_invalid, *, molecules: bool, seed, progress, **options):
+        from ada_t5.generation import generate_texts
+
+        if on_invalid not in ON_INVALID:
+            raise ValueError(f"on_invalid must be one of {ON_INVALID}, not {on_invalid!r}")
+        settings = self.settings(**options)  # option errors come before input errors
+        if problems and on_invalid == "raise":
+            raise InvalidInputError(kind, problems)
+        reasons = {i: reason for i, _, reason in problems}
+        todo = [i for i, source in enumerate(sources) if source is not None]
+        if seed is not None:
+            from transformers import set_seed
+
+            set_seed(seed)
+        decoded = generate_texts(self.model, self.tokenizer, [sources[i] for i in todo], settings,
+                                 progress=progress, desc="captioning" if not molecules else "generating")
+        by_index = dict(zip(todo, decoded))
+        predictions = []
+        for i, text in enumerate(items):
+            if i in reasons:
+                predictions.append(Prediction(input=text, source=None, error=reasons[i]))
+                continue
+            candidates = [_candidate(raw, rank, molecules) for rank, raw in enumerate(by_index[i])]
+            predictions.append(Prediction(input=text, source=sources[i], candidates=candidates))
+        return predictions
+
+    def _check_task(self, wanted: str, method: str) -> None:
+        if self.task and self.task != wanted:
+            logger.warning("%s was fine-tuned for %s; %s() asks it for %s", self.name or "this checkpoint",
+                           self.task, method, wanted)
+
+
+def _as_list(values) -> list[str]:
+    if isinstance(values, str):
+        return [values]
+    values = list(values)
+    for value in values:
+        if not isinstance(value, str):
+            raise TypeError(f"inputs must be strings, got {type(value).__name__}: {value!r}")
+    return values
+
+
+def _smiles_problem(smiles: str) -> str | None:
+    from ada_t5 import chem
+
+    if not smiles.strip():
+        return "empty SMILES"
+    if chem.is_valid_smiles(smiles):
+        return None
+    return chem.smiles_error(smiles) or "rejected by RDKit"
+
+
+def _candidate(raw: str, rank: int, molecules: bool) -> Candidate:
+    if not molecules:
+        return Candidate(text=raw, raw=raw, valid=None, rank=rank)
+    from ada_t5 import chem
+
+    canonical = chem.canonical_smiles(raw)  # None for '' and for anything RDKit rejects
+    return Candidate(text=canonical if canonical is not None else raw, raw=raw, valid=canonical is not None,
+                     rank=rank)
+
+
+def checkpoint_task(path: str | os.PathLike) -> str | None:
+    """The task a local fine-tuning output was trained for (``run_info.json`` or ``test_metrics.json``)."""
+    folder = Path(path)
+    for name in ("run_info.json", "test_metrics.json"):
+        file = folder / name
+        if file.is_file():
+            try:
+                task = json.loads(file.read_text(encoding="utf-8")).get("task")
+            except (ValueError, AttributeError):
+                continue
+            if task in ("mol2text", "text2mol"):
+                return task
+    return None
+
+
+def load(path_or_hub_id: str | os.PathLike, *, device: str = "auto", dtype: str = "auto", task_prefix: str = "",
+         tokenizer: str | None = None) -> AdaT5:
+    """Load a checkpoint (local folder or Hub id) and its tokenizer; CUDA when available, else the CPU.
+
+    ``dtype``: ``auto`` (bf16 autocast on a bf16-capable GPU, fp32 otherwise), ``bf16`` or ``fp32``.
+    ``tokenizer``: a different tokenizer folder / Hub id (default: the checkpoint's own).
+    Errors (missing folder, uncached Hub id with the Hub unreachable) name the checkpoint and what to do.
+    """
+    from ada_t5.modeling import load_pretrained_model
+    from ada_t5.tokenization import load_tokenizer
+
+    name = os.fspath(path_or_hub_id)
+    tok = load_tokenizer(tokenizer or name)
+    model = load_pretrained_model(name, tok)
+    task = checkpoint_task(name) if os.path.isdir(name) else None
+    return AdaT5(model, tok, device=device, task=task, task_prefix=task_prefix, dtype=dtype, name=name)
