@@ -44,6 +44,12 @@ class ModelArguments:
         "help": "dropout; default: the checkpoint's value, 0.1 for fresh models (T5 fine-tuning)"})
 
     def __post_init__(self):
+        if self.model_name_or_path and self.model_shape:
+            # A config naming a fresh shape (the demo's `model_shape: mini`) with a checkpoint given on top
+            # (`make finetune ARGS="--model_name_or_path runs/pretrain-demo"`): the checkpoint is the intent.
+            logger.warning("--model_name_or_path %s given: ignoring --model_shape %s", self.model_name_or_path,
+                           self.model_shape)
+            self.model_shape = None
         if bool(self.model_name_or_path) == bool(self.model_shape):
             raise ValueError("set exactly one of --model_name_or_path (start from a checkpoint) or --model_shape "
                              "(train a fresh model)")
@@ -226,3 +232,25 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
         compute_metrics=compute_metrics,
         callbacks=callbacks,
     )
+
+
+@dataclass
+class PretrainTrainingArguments(FinetuneTrainingArguments):
+    """The paper's domain-adaptation pre-training defaults (its ``pretrain/``): 100,000 steps, lr 1e-3,
+    batch 128, 1,000 warm-up steps, weight decay 0.1, bf16, seed 42. Validation, when a validation split
+    exists and ``--eval_strategy steps``, is the loss only: no generation, no best-checkpoint selection."""
+
+    output_dir: str | None = field(default="runs/pretrain", metadata={"help": "checkpoints, logs, the model"})
+    max_steps: int = field(default=100_000, metadata={"help": "optimizer steps (paper: 100,000)"})
+    per_device_train_batch_size: int = field(default=128, metadata={
+        "help": "batch per device; effective batch = this x gradient_accumulation_steps x processes (paper: 128)"})
+    per_device_eval_batch_size: int = field(default=128, metadata={"help": "validation-loss batch per device"})
+    predict_with_generate: bool = field(default=False, metadata={"help": "pre-training validates the loss only"})
+    prediction_loss_only: bool = field(default=True, metadata={"help": "no logits kept at validation"})
+    eval_strategy: str = field(default="no", metadata={"help": "'steps' for a validation loss every --eval_steps"})
+    eval_steps: float | None = field(default=5000, metadata={"help": "steps between validation losses"})
+    save_steps: float = field(default=5000, metadata={"help": "steps between checkpoints (resume points)"})
+    save_total_limit: int | None = field(default=3, metadata={
+        "help": "checkpoints kept; at least 2, so one complete checkpoint survives a crash while saving"})
+    load_best_model_at_end: bool = field(default=False, metadata={"help": "pre-training keeps its last model"})
+    metric_for_best_model: str | None = field(default=None, metadata={"help": "unused in pre-training"})

@@ -49,6 +49,16 @@ def _package_digest(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def demo_fingerprint() -> dict:
+    """What the demo's content depends on (besides its arguments): a cache key part for anything built on it."""
+    import rdkit
+
+    from ada_t5 import describe as describer
+
+    return {"demo": _DEMO_VERSION, "rdkit": rdkit.__version__, "molecules": _file_digest(_demo_source()),
+            "describer": _package_digest(Path(describer.__file__).parent)}
+
+
 def load_demo_splits(
     *,
     n: int | None = None,
@@ -71,7 +81,6 @@ def load_demo_splits(
     version, the describer's source, the molecule file and the arguments, so later calls only load it.
     """
     from datasets import Dataset, DatasetDict, load_from_disk
-    import rdkit
 
     from ada_t5 import describe as describer
 
@@ -81,9 +90,7 @@ def load_demo_splits(
     if n is not None and n < 1:
         raise ValueError(f"n={n}: expected a positive number of molecules (or None for all)")
     source = _demo_source()
-    key_parts = {"demo": _DEMO_VERSION, "rdkit": rdkit.__version__, "molecules": _file_digest(source),
-                 "describer": _package_digest(Path(describer.__file__).parent), "n": n, "seed": seed,
-                 "fractions": fractions}
+    key_parts = {**demo_fingerprint(), "n": n, "seed": seed, "fractions": fractions}
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:16]
     target = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     target = target / "demo" / key

@@ -1,0 +1,153 @@
+"""Domain-adaptation pre-training of a T5 (the paper's objective on pseudo pairs, T5 span corruption, or both).
+
+Usage: ``scripts/pretrain.py [CONFIG.yaml] [--any_argument value ...]`` (or ``ada-t5 pretrain ...``), under
+any launcher (``accelerate launch``, ``torchrun``, ``--deepspeed configs/deepspeed/zero2.json``). The output
+folder is a normal Hugging Face checkpoint with its tokenizer: ``make finetune ARGS="--model_name_or_path
+runs/pretrain-demo"`` starts from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ada_t5.pretraining import PretrainDataArguments
+from ada_t5.training import ModelArguments, PretrainTrainingArguments
+
+logger = logging.getLogger(__name__)
+ARGUMENT_TYPES = (ModelArguments, PretrainDataArguments, PretrainTrainingArguments)
+
+
+@dataclass
+class PretrainResult:
+    output_dir: Path
+    train_metrics: dict
+    train_rows: int
+    eval_loss: float | None
+
+
+def resolve_resume(training_args) -> str | None:
+    """``latest`` means the newest *complete* checkpoint; otherwise as fine-tuning (never clobber a run)."""
+    from ada_t5.pretraining import last_complete_checkpoint
+    from ada_t5.training import resolve_checkpoint_to_resume
+
+    if training_args.resume_from_checkpoint in ("latest", "last", "true", "True"):
+        found = last_complete_checkpoint(training_args.output_dir) if Path(training_args.output_dir).is_dir() else None
+        if found is None:
+            raise FileNotFoundError(f"--resume_from_checkpoint latest: no complete checkpoint-* folder in "
+                                    f"{training_args.output_dir}")
+        return found
+    return resolve_checkpoint_to_resume(training_args)
+
+
+def prepare_tokenizer(model_args: ModelArguments, data_args: PretrainDataArguments, output_dir: Path,
+                      resume_from: str | None, raw_pairs_fn):
+    """The checkpoint's (or a named) tokenizer, or a SentencePiece one trained on the train pairs."""
+    from accelerate import PartialState
+
+    from ada_t5.tokenization import load_tokenizer, train_tokenizer
+
+    sentinels = data_args.uses_span_corruption
+    named = resume_from or model_args.tokenizer_name_or_path or model_args.model_name_or_path
+    if named:
+        return load_tokenizer(named, require_sentinels=sentinels)
+    tokenizer_dir = output_dir / "tokenizer"
+    state = PartialState()
+    with state.main_process_first():  # one process trains, the others load its files
+        if state.is_main_process:
+            train = raw_pairs_fn()["train"]
+            texts = list(train["smiles"]) + list(train["description"])
+            logger.info("training a %d-piece SentencePiece tokenizer on %d texts", model_args.tokenizer_vocab_size,
+                        len(texts))
+            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
+        return load_tokenizer(str(tokenizer_dir), require_sentinels=sentinels)
+
+
+def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
+                 training_args: PretrainTrainingArguments, *, callbacks=None) -> PretrainResult:
+    from accelerate import PartialState
+    from transformers import set_seed
+
+    from ada_t5.modeling import build_model, count_parameters
+    from ada_t5.pretraining import build_collator, load_or_build_datasets, load_raw_pairs
+    from ada_t5.training import build_seq2seq_trainer
+
+    started = time.time()
+    state = PartialState()
+    output_dir = Path(training_args.output_dir)
+    resume_from = resolve_resume(training_args)
+    set_seed(training_args.seed)
+
+    raw = {}
+
+    def raw_pairs():  # loaded at most once, and only when the tokenizer or an uncached data set needs it
+        if not raw:
+            raw.update(load_raw_pairs(data_args, seed=training_args.seed))
+        return raw
+
+    tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from, raw_pairs)
+    with state.main_process_first():  # rank 0 tokenizes into the cache; the others read it
+        train_dataset, eval_dataset = load_or_build_datasets(data_args, tokenizer, seed=training_args.seed,
+                                                             raw_pairs=raw or None)
+    logger.info("pre-training data (%s): %s train rows%s", data_args.objective, f"{len(train_dataset):,}",
+                f", {len(eval_dataset):,} validation rows" if eval_dataset is not None else "")
+    model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
+                        model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
+                        seed=training_args.seed)
+    logger.info("model: %s, %.1fM parameters", model_args.model_name_or_path or model_args.model_shape,
+                count_parameters(model) / 1e6)
+
+    if eval_dataset is None or training_args.eval_strategy == "no":
+        eval_dataset = None
+        training_args.eval_strategy = "no"
+    collator = build_collator(data_args, tokenizer, seed=training_args.seed,
+                              pad_to_multiple_of=8 if training_args.bf16 else None)
+    trainer = build_seq2seq_trainer(model, tokenizer, training_args, train_dataset=train_dataset,
+                                    eval_dataset=eval_dataset, data_collator=collator, callbacks=callbacks)
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    trainer.save_model(str(output_dir))  # model + tokenizer: a checkpoint `finetune` starts from
+    trainer.log_metrics("train", train_output.metrics)
+    trainer.save_metrics("train", train_output.metrics)
+    trainer.save_state()
+    eval_loss = None
+    if eval_dataset is not None:
+        eval_loss = trainer.evaluate().get("eval_loss")
+    result = PretrainResult(output_dir=output_dir, train_metrics=train_output.metrics, train_rows=len(train_dataset),
+                            eval_loss=eval_loss)
+    if state.is_main_process:
+        print(format_summary(result, data_args, training_args, time.time() - started), flush=True)
+    return result
+
+
+def format_summary(result: PretrainResult, data_args: PretrainDataArguments, training_args, seconds: float) -> str:
+    out = result.output_dir
+    metrics = result.train_metrics
+    lines = ["", "=" * 72, f"ada-t5 pre-training finished: {data_args.objective} on {data_args.dataset}, "
+             f"{training_args.max_steps:,} steps, {seconds / 60:.1f} min"]
+    if metrics.get("train_loss") is not None:
+        lines.append(f"  mean train loss      {metrics['train_loss']:.4f}")
+    if result.eval_loss is not None:
+        lines.append(f"  validation loss      {result.eval_loss:.4f}")
+    if metrics.get("train_samples_per_second") is not None:
+        lines.append(f"  throughput           {metrics['train_samples_per_second']:.1f} samples/s")
+    lines.append(f"  model + tokenizer    {out}   (T5ForConditionalGeneration.from_pretrained('{out}'))")
+    lines.append(f"  fine-tune it         make finetune ARGS=\"--model_name_or_path {out}\"")
+    lines.append(f"  TensorBoard logs     tensorboard --logdir {out / 'runs'}")
+    lines.append("=" * 72)
+    return "\n".join(lines)
+
+
+PASSTHROUGH = True  # `ada-t5 pretrain ...` hands its arguments to main() unparsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ada_t5.config import parse_config
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    model_args, data_args, training_args = parse_config(ARGUMENT_TYPES, argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_pretrain(model_args, data_args, training_args)
+    return 0

@@ -1,0 +1,12 @@
+#!/usr/bin/env python
+"""Domain-adaptation pre-training: ``python scripts/pretrain.py [CONFIG.yaml] [--flag value ...]``.
+
+Works unchanged under ``accelerate launch``, ``torchrun`` and ``--deepspeed``. See configs/pretrain/ and
+docs/pretraining.md.
+"""
+import sys
+
+from ada_t5.commands.pretrain import main
+
+if __name__ == "__main__":
+    sys.exit(main())

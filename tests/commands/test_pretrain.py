@@ -1,0 +1,149 @@
+"""End to end: pre-training runs of a tiny T5 on the embedded demo pairs; crash and resume; 2 processes (DDP and
+DeepSpeed ZeRO-2) train as one; fine-tuning starts from a pre-training output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from ada_t5.commands import finetune, pretrain
+from ada_t5.config import parse_config
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = str(REPO / "configs" / "pretrain" / "demo.yaml")
+SHORT = ["--demo_size", "400", "--max_eval_samples", "16", "--warmup_steps", "2", "--logging_steps", "1",
+         "--disable_tqdm", "true", "--report_to", "none", "--eval_strategy", "no"]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+# the same global batch (8 rows) and data order in every layout: one process x 8, or two processes x 4
+SAME_JOB = [*SHORT, "--max_steps", "3", "--save_strategy", "no", "--dropout_rate", "0",
+            "--train_sampling_strategy", "random"]
+
+
+def _run(output_dir: Path, *extra: str, callbacks=None):
+    model_args, data_args, training_args = parse_config(pretrain.ARGUMENT_TYPES,
+                                                        [DEMO, *SHORT, "--output_dir", str(output_dir), *extra])
+    return pretrain.run_pretrain(model_args, data_args, training_args, callbacks=callbacks)
+
+
+def _losses(output_dir: Path) -> list[float]:
+    state = json.loads((output_dir / "trainer_state.json").read_text())
+    return [entry["loss"] for entry in state["log_history"] if "loss" in entry]
+
+
+def test_a_pretraining_output_is_what_finetuning_starts_from(tmp_path, capsys):
+    pretrained = tmp_path / "pretrain-demo"
+    result = _run(pretrained, "--max_steps", "8", "--save_steps", "4")
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "train_results.json"):
+        assert (pretrained / name).is_file(), name
+    assert sorted(p.name for p in pretrained.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
+    assert result.train_metrics["train_samples_per_second"] > 0
+    assert f'make finetune ARGS="--model_name_or_path {pretrained}"' in capsys.readouterr().out
+
+    # `make finetune ARGS="--model_name_or_path runs/pretrain-demo"`: the demo YAML names a fresh shape too;
+    # the checkpoint given on top wins, and its tokenizer comes with it
+    finetuned = tmp_path / "finetune"
+    args = parse_config(finetune.ARGUMENT_TYPES, [
+        str(REPO / "configs" / "finetune" / "demo.yaml"), "--model_name_or_path", str(pretrained),
+        "--max_steps", "2", "--eval_strategy", "no", "--save_strategy", "no", "--load_best_model_at_end", "false",
+        "--do_test", "false", "--max_train_samples", "64", "--disable_tqdm", "true", "--report_to", "none",
+        "--output_dir", str(finetuned)])
+    assert args[0].model_shape is None
+    finetune.run_finetune(*args)
+    start = load_file(pretrained / "model.safetensors")
+    after = load_file(finetuned / "model.safetensors")
+    assert start.keys() == after.keys() and start["shared.weight"].shape == after["shared.weight"].shape
+    assert json.loads((finetuned / "tokenizer.json").read_text())["model"] == \
+        json.loads((pretrained / "tokenizer.json").read_text())["model"]
+
+
+class _Crash(TrainerCallback):
+    """Kills the run abruptly after ``step`` optimizer steps, between two checkpoints."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise KeyboardInterrupt(f"killed at step {state.global_step}")
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    """Mixture objective (random span masks, both directions, dropout on): crash at step 9, resume from
+    checkpoint-6, and end with the uninterrupted run's weights and losses."""
+    common = ["--objective", "mixture", "--input_length", "64", "--max_steps", "12", "--save_steps", "6",
+              "--per_device_train_batch_size", "8"]
+    uninterrupted = tmp_path / "uninterrupted"
+    _run(uninterrupted, *common)
+    crashed = tmp_path / "crashed"
+    with pytest.raises(KeyboardInterrupt):
+        _run(crashed, *common, callbacks=[_Crash(9)])
+    assert sorted(p.name for p in crashed.glob("checkpoint-*")) == ["checkpoint-6"]
+    _run(crashed, *common, "--resume_from_checkpoint", "latest")
+    assert _losses(crashed) == pytest.approx(_losses(uninterrupted), abs=1e-5)
+    expected = load_file(uninterrupted / "model.safetensors")
+    resumed = load_file(crashed / "model.safetensors")
+    for name, tensor in expected.items():
+        assert (tensor - resumed[name]).abs().max().item() < 1e-5, name
+
+
+@pytest.fixture(scope="module")
+def one_process_losses(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("one") / "run"
+    _run(output_dir, *SAME_JOB, "--per_device_train_batch_size", "8")
+    return _losses(output_dir)
+
+
+def _two_processes(output_dir: Path, *extra: str, env=None):
+    command = [*TORCHRUN, str(REPO / "scripts" / "pretrain.py"), DEMO, *SAME_JOB, "--per_device_train_batch_size",
+               "4", "--use_cpu", "true", "--output_dir", str(output_dir), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("ada-t5 pre-training finished") == 1  # one summary, from the main process
+    return _losses(output_dir)
+
+
+def test_two_processes_train_as_one_data_parallel_job(tmp_path, one_process_losses):
+    losses = _two_processes(tmp_path / "ddp")
+    assert len(losses) == len(one_process_losses) == 3
+    # the same rows per step; only the mean over tokens differs (per-rank means, averaged)
+    assert losses == pytest.approx(one_process_losses, rel=2e-2)
+
+
+def test_deepspeed_zero2_trains_as_one_process(tmp_path, one_process_losses):
+    pytest.importorskip("deepspeed")
+    # DeepSpeed's CPU accelerator (gloo, its own compiled ops: ~1-2 min the first time, cached after)
+    losses = _two_processes(tmp_path / "zero2", "--deepspeed", str(REPO / "configs" / "deepspeed" / "zero2.json"),
+                            env={"DS_ACCELERATOR": "cpu"})
+    assert len(losses) == 3
+    assert losses == pytest.approx(one_process_losses, rel=2e-2)
+
+
+def test_pseudo_data_pretrains_unchanged(tmp_path, capsys):
+    """Issue 5's hand-off: `ada-t5 pseudo` output is a pair file the `translation` objective takes as is."""
+    from rdkit import RDConfig
+
+    from ada_t5 import cli
+
+    molecules = tmp_path / "molecules.smi"  # the first 300 of RDKit's shipped molecules, `SMILES\tNCI id`
+    shipped = Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi"
+    molecules.write_text("".join(shipped.read_text().splitlines(keepends=True)[:300]))
+    pseudo = tmp_path / "pseudo.jsonl"
+    assert cli.main(["pseudo", "--backend", "rule", "--input", str(molecules), "--k", "0", "--output", str(pseudo),
+                     "--no_progress"]) == 0
+    described = [json.loads(line) for line in pseudo.read_text().splitlines()]
+    assert len(described) > 250 and all(row["description"] for row in described)
+
+    output_dir = tmp_path / "pretrain"
+    result = _run(output_dir, "--dataset", str(pseudo), "--max_steps", "3", "--save_strategy", "no",
+                  "--data_cache_dir", str(tmp_path / "cache"))
+    assert result.train_rows == len(described)
+    assert (output_dir / "model.safetensors").is_file()
+    assert f"translation on {pseudo}" in capsys.readouterr().out
