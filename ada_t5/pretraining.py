@@ -12,11 +12,12 @@ Three objectives (``--objective``):
 * ``mixture`` - both, drawn example by example with ``--span_corruption_ratio`` of span corruption;
   :class:`MixtureCollator` collates each kind and pads them into one batch.
 
-Scale. Tokenization runs once, in ``datasets.map`` worker processes (``--preprocessing_num_workers``),
-into Arrow files with int32 token lists; rows are read from memory-mapped Arrow, never held as Python lists
-of tensors. The result is saved under ``--data_cache_dir`` (default ``$ADA_T5_CACHE/pretrain``) keyed by the
+Scale. Tokenization runs once, in ``datasets.map`` worker processes (``--preprocessing_num_workers``), into
+Arrow files with int32 token lists; rows are read from memory-mapped Arrow, never held as Python lists of
+tensors. The result is saved under ``--data_cache_dir`` (default ``$ADA_T5_CACHE/pretrain``) keyed by the
 source (path, size and mtime, or Hub id), the tokenizer and every data setting, so a second run (or a resumed
 one, or the other ranks of a multi-process job) starts training without loading or tokenizing anything.
+``--streaming`` reads, checks and tokenizes on the fly instead (:mod:`ada_t5.pretraining_stream`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,13 @@ class PretrainDataArguments:
         "help": "processes for tokenization (default: all CPUs from 50,000 pairs up, else 1)"})
     data_cache_dir: str | None = field(default=None, metadata={
         "help": "where tokenized data is kept between runs (default: $ADA_T5_CACHE/pretrain)"})
+    streaming: bool = field(default=False, metadata={
+        "help": "read, check and tokenize the training pairs on the fly (datasets streaming) instead of once into "
+                "the Arrow cache: for corpora too large to tokenize to disk; --dataset may then be a glob of shard "
+                "files. Needs --max_steps; validation pairs are still loaded in memory (docs/pretraining.md)"})
+    shuffle_buffer_size: int = field(default=10_000, metadata={
+        "help": "streaming: rows drawn at random from a buffer of this many (from --seed, reshuffled on every pass "
+                "over the stream); 0 keeps the file order"})
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -93,6 +101,8 @@ class PretrainDataArguments:
             raise ValueError("--span_corruption_ratio must be between 0 and 1")
         if self.max_length < 8:
             raise ValueError("--max_length must be at least 8")
+        if self.shuffle_buffer_size < 0:
+            raise ValueError("--shuffle_buffer_size must be 0 (no shuffling) or more")
         unknown = set(self.corpus_columns) - {"smiles", "description"}
         if unknown or not self.corpus_columns:
             raise ValueError("--span_corruption_columns: a comma-separated subset of smiles,description")
@@ -107,14 +117,21 @@ class PretrainDataArguments:
 
 
 # ----------------------------------------------------------------------------------------------- raw data
+def pair_columns(args: PretrainDataArguments) -> dict[str, str] | None:
+    return {k: v for k, v in (("smiles", args.smiles_column), ("description", args.description_column)) if v} or None
+
+
+def pair_options(args: PretrainDataArguments) -> dict:
+    """:func:`ada_t5.data.load_pairs` options from the data arguments."""
+    return dict(format=args.data_format, skip_invalid=args.skip_invalid, validate_smiles=args.validate_smiles,
+                smiles_backslashes=args.smiles_backslashes, columns=pair_columns(args))
+
+
 def load_raw_pairs(args: PretrainDataArguments, *, seed: int):
     """``{"train": Dataset, "validation": Dataset?}`` of (smiles, description, id) pairs."""
     from ada_t5 import data
 
-    options = dict(format=args.data_format, skip_invalid=args.skip_invalid, validate_smiles=args.validate_smiles,
-                   smiles_backslashes=args.smiles_backslashes,
-                   columns={k: v for k, v in (("smiles", args.smiles_column),
-                                              ("description", args.description_column)) if v} or None)
+    options = pair_options(args)
     if args.dataset == "demo":
         demo = data.load_demo_splits(n=args.demo_size, seed=seed)
         splits = {"train": demo["train"], "validation": demo["validation"]}
@@ -155,7 +172,8 @@ def tokenizer_fingerprint(tokenizer) -> str:
 
 
 def cache_key(args: PretrainDataArguments, tokenizer, *, seed: int) -> str:
-    settings = {k: v for k, v in asdict(args).items() if k not in ("preprocessing_num_workers", "data_cache_dir")}
+    settings = {k: v for k, v in asdict(args).items()
+                if k not in ("preprocessing_num_workers", "data_cache_dir", "streaming", "shuffle_buffer_size")}
     sources = {name: _source_fingerprint(getattr(args, name)) for name in ("dataset", "validation_file")}
     sources["span_corruption_files"] = [_source_fingerprint(p) for p in _split_paths(args.span_corruption_files)]
     blob = json.dumps([_CACHE_VERSION, settings, sources, tokenizer_fingerprint(tokenizer), seed], sort_keys=True,
@@ -175,8 +193,17 @@ def _num_proc(args: PretrainDataArguments, rows: int) -> int | None:
 
 
 # ------------------------------------------------------------------------------------------- tokenization
+def _map_options(dataset, num_proc: int | None, desc: str) -> dict:
+    """``map`` options both kinds of dataset take: a stream (``IterableDataset``) maps lazily in the process
+    that iterates it, so it has neither worker processes nor a progress bar."""
+    from datasets import IterableDataset
+
+    return {} if isinstance(dataset, IterableDataset) else {"num_proc": num_proc, "desc": desc}
+
+
 def tokenize_pair_sides(pairs, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, num_proc: int | None = None):
-    """``smiles_ids``, ``description_ids`` (int32, ``</s>``-ended, truncated) and ``length`` (their sum)."""
+    """``smiles_ids``, ``description_ids`` (int32, ``</s>``-ended, truncated) and ``length`` (their sum).
+    ``pairs``: a Dataset (tokenized now) or an IterableDataset (tokenized as it is read)."""
     from datasets import Features, List, Value
 
     def encode(batch):
@@ -186,8 +213,8 @@ def tokenize_pair_sides(pairs, tokenizer, *, max_length: int = DEFAULT_MAX_LENGT
 
     features = Features({"smiles_ids": List(Value("int32")), "description_ids": List(Value("int32")),
                          "length": Value("int32")})
-    return pairs.map(encode, batched=True, num_proc=num_proc, remove_columns=pairs.column_names, features=features,
-                     desc="tokenizing pairs (both directions)")
+    return pairs.map(encode, batched=True, remove_columns=pairs.column_names, features=features,
+                     **_map_options(pairs, num_proc, "tokenizing pairs (both directions)"))
 
 
 def pack_for_span_corruption(texts, tokenizer, tokens_length: int, *, num_proc: int | None = None):
@@ -195,6 +222,7 @@ def pack_for_span_corruption(texts, tokenizer, tokens_length: int, *, num_proc: 
 
     Texts are tokenized with their ``</s>`` (which separates documents in a row), concatenated and cut;
     each batch of :data:`PACK_BATCH_SIZE` texts drops its last partial row, as T5 and the Flax example do.
+    A stream is packed the same way, batch by batch, as it is read.
     """
     from datasets import Features, List, Value
 
@@ -206,25 +234,31 @@ def pack_for_span_corruption(texts, tokenizer, tokens_length: int, *, num_proc: 
                 "length": np.full(rows, tokens_length, dtype=np.int32)}
 
     features = Features({"input_ids": List(Value("int32"), length=tokens_length), "length": Value("int32")})
-    return texts.map(pack, batched=True, batch_size=PACK_BATCH_SIZE, num_proc=num_proc,
-                     remove_columns=texts.column_names, features=features, desc="packing for span corruption")
+    return texts.map(pack, batched=True, batch_size=PACK_BATCH_SIZE, remove_columns=texts.column_names,
+                     features=features, **_map_options(texts, num_proc, "packing for span corruption"))
 
 
-def corpus_texts(pairs, columns: list[str], files: list[str] = (), *, num_proc: int | None = None):
+def corpus_texts(pairs, columns: list[str], files: list[str] = (), *, num_proc: int | None = None,
+                 streaming: bool = False):
     """One ``text`` column: the chosen pair columns (per batch of pairs: its SMILES, then its descriptions)
-    followed by the lines of each extra corpus file (``.smi``: the first whitespace-separated field)."""
-    from datasets import concatenate_datasets, load_dataset
+    followed by the lines of each extra corpus file (``.smi``: the first whitespace-separated field).
+    ``streaming``: the files are read as streams too (``pairs`` is then an IterableDataset)."""
+    from datasets import Features, Value, concatenate_datasets, load_dataset
 
+    text = Features({"text": Value("string")})
     parts = []
     if pairs is not None:
         parts.append(pairs.map(lambda b: {"text": list(chain.from_iterable(b[c] for c in columns))}, batched=True,
-                               remove_columns=pairs.column_names, num_proc=num_proc, desc="span-corruption corpus"))
+                               remove_columns=pairs.column_names, features=text,
+                               **_map_options(pairs, num_proc, "span-corruption corpus")))
     for path in files:
-        lines = load_dataset("text", data_files=path, split="train")
+        lines = load_dataset("text", data_files=path, split="train", streaming=streaming)
         if path.endswith(".smi"):
             lines = lines.map(lambda b: {"text": [t.split()[0] if t.split() else "" for t in b["text"]]},
-                              batched=True, num_proc=num_proc)
-        parts.append(lines.filter(lambda b: [bool(t.strip()) for t in b["text"]], batched=True, num_proc=num_proc))
+                              batched=True, features=text, **_map_options(lines, num_proc, "SMILES column"))
+        lines = lines.filter(lambda b: [bool(t.strip()) for t in b["text"]], batched=True,
+                             **_map_options(lines, num_proc, "dropping blank lines"))
+        parts.append(lines)
     return concatenate_datasets(parts) if len(parts) > 1 else parts[0]
 
 
@@ -253,8 +287,10 @@ class MixtureCollator:
     span_corruption: DataCollatorForT5MLM
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
-        packed = [f for f in features if len(f.get("input_ids") or ())]
-        pairs = [f for f in features if not len(f.get("input_ids") or ())]
+        # a streamed packed row holds a numpy array (no Arrow round trip), a cached one a list
+        is_packed = [f.get("input_ids") is not None and len(f["input_ids"]) > 0 for f in features]
+        packed = [f for f, p in zip(features, is_packed) if p]
+        pairs = [f for f, p in zip(features, is_packed) if not p]
         parts = [collate(group) for collate, group in ((self.translation, pairs), (self.span_corruption, packed))
                  if group]
         if len(parts) == 1:

@@ -25,7 +25,7 @@ ARGUMENT_TYPES = (ModelArguments, PretrainDataArguments, PretrainTrainingArgumen
 class PretrainResult:
     output_dir: Path
     train_metrics: dict
-    train_rows: int
+    train_rows: int | None  # None when streamed: a stream's length is not known
     eval_loss: float | None
 
 
@@ -88,11 +88,23 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
             raw.update(load_raw_pairs(data_args, seed=training_args.seed))
         return raw
 
-    tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from, raw_pairs)
-    with state.main_process_first():  # rank 0 tokenizes into the cache; the others read it
-        train_dataset, eval_dataset = load_or_build_datasets(data_args, tokenizer, seed=training_args.seed,
-                                                             raw_pairs=raw or None)
-    logger.info("pre-training data (%s): %s train rows%s", data_args.objective, f"{len(train_dataset):,}",
+    if data_args.streaming:
+        from ada_t5.pretraining_stream import build_streaming_datasets, check_streaming_run, sample_pairs
+
+        check_streaming_run(data_args, training_args)
+        tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from,
+                                      lambda: {"train": sample_pairs(data_args, seed=training_args.seed)})
+        with state.main_process_first():  # the demo and validation pairs may be described / cached on first use
+            train_dataset, eval_dataset = build_streaming_datasets(data_args, tokenizer, seed=training_args.seed)
+        train_rows = None
+    else:
+        tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from, raw_pairs)
+        with state.main_process_first():  # rank 0 tokenizes into the cache; the others read it
+            train_dataset, eval_dataset = load_or_build_datasets(data_args, tokenizer, seed=training_args.seed,
+                                                                 raw_pairs=raw or None)
+        train_rows = len(train_dataset)
+    logger.info("pre-training data (%s): %s%s", data_args.objective,
+                f"{train_rows:,} train rows" if train_rows is not None else f"streamed from {data_args.dataset}",
                 f", {len(eval_dataset):,} validation rows" if eval_dataset is not None else "")
     model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
                         model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
@@ -115,7 +127,7 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
     eval_loss = None
     if eval_dataset is not None:
         eval_loss = trainer.evaluate().get("eval_loss")
-    result = PretrainResult(output_dir=output_dir, train_metrics=train_output.metrics, train_rows=len(train_dataset),
+    result = PretrainResult(output_dir=output_dir, train_metrics=train_output.metrics, train_rows=train_rows,
                             eval_loss=eval_loss)
     if state.is_main_process:
         print(format_summary(result, data_args, training_args, time.time() - started), flush=True)
