@@ -112,22 +112,6 @@ def _json_list_rows(paths: list[str], fields: dict[str, str]):
                 yield out
 
 
-def _is_json_lines(path: Path) -> bool:
-    """A ``.json`` file holding one object per line (load_pairs reads those too). Only the head is read: the
-    paper's lists may be one 753 MB line."""
-    import json
-
-    with open(path, "rb") as handle:
-        head = handle.read(1 << 20).lstrip().lstrip(b"\xef\xbb\xbf")
-    try:
-        first = json.loads(head.split(b"\n", 1)[0]) if head.startswith(b"{") else None
-    except ValueError:  # a first line that is not a whole object: a list, or one object holding the list
-        return False
-    # a one-line object holding the list of rows is the whole file, not its first row
-    return isinstance(first, dict) and not any(isinstance(v, list) and v and isinstance(v[0], dict)
-                                               for v in first.values())
-
-
 def _hub_stream(hub_id: str):
     import datasets
 
@@ -200,6 +184,7 @@ def _file_stream(paths: list[Path], fmt: str | None, label: str, columns: dict |
     from datasets import Features, IterableDataset, Value, load_dataset
 
     from ada_t5.data.errors import DataFormatError
+    from ada_t5.data.json_files import is_json_lines
     from ada_t5.data.sources import _SUFFIX_FORMATS
     from ada_t5.data.tables import _is_molt5_header, _sniff_header
 
@@ -211,7 +196,7 @@ def _file_stream(paths: list[Path], fmt: str | None, label: str, columns: dict |
     if fmt == "tsv" and _is_molt5_header(_sniff_header(paths[0])):
         fmt = "molt5"
     files = [str(p) for p in paths]
-    if fmt == "json" and not _is_json_lines(paths[0]):
+    if fmt == "json" and not is_json_lines(paths[0], columns):
         fields = _json_list_head(files[0], files[0], columns)
         features = Features({"smiles": Value("string"), "description": Value("string"), "_source": Value("string"),
                              "_line": Value("int64"), "_field": Value("string"), "_problem": Value("string")})

@@ -198,6 +198,17 @@ def test_json_variants_and_fast_path_blocks(tmp_path, real_rows, monkeypatch):
 
     wrapped = write(tmp_path / "wrapped.json", json.dumps({"version": 1, "tags": ["a"], "data": rows[:10]}, indent=2))
     assert as_rows(data.load_pairs(wrapped, validate_smiles=False)) == expected[:10]
+    # the same wrapper written on one line is a wrapped list, not a one-row JSON Lines file
+    for wrapper in ({"data": rows[:10]}, {"version": 1, "tags": ["a"], "data": rows[:10]}):
+        one_line = write(tmp_path / "wrapped_one_line.json", json.dumps(wrapper))
+        assert as_rows(data.load_pairs(one_line, validate_smiles=False)) == expected[:10]
+    # while a one-line JSON Lines file whose row carries a list of objects stays one row
+    provenance = dict(rows[0], examples=[{"id": "1", "score": 0.5}])
+    one_row = write(tmp_path / "one_row.json", json.dumps(provenance) + "\n")
+    assert as_rows(data.load_pairs(one_row, validate_smiles=False)) == expected[:1]
+    renamed = write(tmp_path / "renamed.json", json.dumps({"mol": "CCO", "text": "Ethanol.", "examples": [{"id": 1}]}))
+    assert as_rows(data.load_pairs(renamed, columns={"smiles": "mol", "description": "text"})) == [
+        ("CCO", "Ethanol.", None)]
     lines_in_json = write(tmp_path / "lines.json", "\n".join(json.dumps(r) for r in rows[:10]) + "\n")
     assert as_rows(data.load_pairs(lines_in_json, validate_smiles=False)) == expected[:10]
     with_ids = write(tmp_path / "ids.json", json.dumps([{"cid": 7, "SMILES": "CCO", "Caption": "Ethanol."}]))

@@ -67,11 +67,15 @@ def test_every_format_streams_what_load_pairs_reads(fmt, pairs, tmp_path):
     assert [row["smiles"] for row in first_ten] == [s for s, _ in pairs[:10]]
 
 
-@pytest.mark.parametrize("layout", ["one line", "object holding the list", "JSON Lines"])
+@pytest.mark.parametrize("layout", ["one line", "object holding the list", "that object on one line", "JSON Lines",
+                                    "JSON Lines rows holding lists of objects"])
 def test_every_json_layout_load_pairs_reads_streams_too(layout, pairs, tmp_path):
     rows = [{"smiles": s, "description": d} for s, d in pairs[:9]]
     text = {"one line": json.dumps(rows), "object holding the list": json.dumps({"source": "x", "pairs": rows}, indent=1),
-            "JSON Lines": "\n".join(json.dumps(r) for r in rows)}[layout]
+            "that object on one line": json.dumps({"source": "x", "pairs": rows}),
+            "JSON Lines": "\n".join(json.dumps(r) for r in rows),
+            "JSON Lines rows holding lists of objects": "\n".join(json.dumps(dict(r, examples=[{"id": "1"}]))
+                                                                 for r in rows)}[layout]
     (tmp_path / "pairs.json").write_text(text)
     streamed = [(row["smiles"], row["description"]) for row in stream_pairs(_args(tmp_path / "pairs.json"), seed=0)[0]]
     assert streamed == pairs[:9] == list(zip(*[data.load_pairs(str(tmp_path / "pairs.json"))[c]

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ada_t5.data.errors import Problem
 from ada_t5.data.json_stream import _json_rows, _JsonStream
-from ada_t5.data.raw import PAIR_COLUMNS, _SCHEMA, _bad_byte, _Builder, _not_utf8, _Raw, _resolve_columns
+from ada_t5.data.raw import COLUMN_ALIASES, PAIR_COLUMNS, REQUIRED, _SCHEMA, _bad_byte, _Builder, _not_utf8, _Raw, _resolve_columns
 
 
 def _keys_of(rows: Sequence[object]) -> list[str]:
@@ -242,21 +242,33 @@ def _read_jsonl(path: Path, label: str, *, columns) -> _Raw:
     return raw
 
 
-def _first_line_is_object(path: Path) -> bool:
+_HEAD_BYTES = 1 << 20  # a JSON Lines row is far shorter; the paper's lists may be one 753 MB line
+
+
+def is_json_lines(path: Path, columns=None) -> bool:
+    """Whether a ``.json`` file holds one object per line. Only its head is read. A first line that is a whole
+    object wrapping a list of objects and holding no smiles/description column itself (``{"data": [...]}``
+    on one line) is the wrapped-list layout, not a one-row JSON Lines file; a row may still carry lists of
+    objects of its own (provenance, retrieved examples)."""
     with open(path, "rb") as handle:
-        for raw in handle:
-            if raw.strip():
-                try:
-                    return isinstance(json.loads(raw), dict)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    return False
-    return False
+        head = handle.read(_HEAD_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        return False
+    try:
+        value = json.loads(head.split(b"\n", 1)[0])
+    except (ValueError, UnicodeDecodeError):  # not a whole object on the first line: a list, or a wrapper
+        return False
+    if not isinstance(value, dict):
+        return False
+    holds_rows = any(isinstance(v, list) and v and isinstance(v[0], dict) for v in value.values())
+    names = {str(key).strip().lower() for key in value}
+    wanted = {str(name).lower() for name in (columns or {}).values() if name}
+    has_pair_column = bool(names & wanted) or any(alias in names for ours in REQUIRED for alias in COLUMN_ALIASES[ours])
+    return not holds_rows or has_pair_column
 
 
 def _read_json(path: Path, label: str, *, columns) -> _Raw:
-    with open(path, "rb") as handle:
-        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{") and _first_line_is_object(path):
+    if is_json_lines(path, columns):
         return _read_jsonl(path, label, columns=columns)  # JSON Lines in a .json file
     fast = _read_json_list_fast(path, label, columns=columns)
     if fast is not None:
