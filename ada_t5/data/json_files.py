@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ada_t5.data.errors import Problem
+from ada_t5.data.errors import DataFormatError, Problem
 from ada_t5.data.json_stream import _json_rows, _JsonStream
-from ada_t5.data.raw import COLUMN_ALIASES, PAIR_COLUMNS, REQUIRED, _SCHEMA, _bad_byte, _Builder, _not_utf8, _Raw, _resolve_columns
+from ada_t5.data.raw import PAIR_COLUMNS, _SCHEMA, _bad_byte, _Builder, _not_utf8, _Raw, _resolve_columns
 
 
 def _keys_of(rows: Sequence[object]) -> list[str]:
@@ -247,7 +247,7 @@ _HEAD_BYTES = 1 << 20  # a JSON Lines row is far shorter; the paper's lists may 
 
 def is_json_lines(path: Path, columns=None) -> bool:
     """Whether a ``.json`` file holds one object per line. Only its head is read. A first line that is a whole
-    object wrapping a list of objects and holding no smiles/description column itself (``{"data": [...]}``
+    object wrapping a list of objects and holding no smiles and description columns itself (``{"data": [...]}``
     on one line) is the wrapped-list layout, not a one-row JSON Lines file; a row may still carry lists of
     objects of its own (provenance, retrieved examples)."""
     with open(path, "rb") as handle:
@@ -260,11 +260,13 @@ def is_json_lines(path: Path, columns=None) -> bool:
         return False
     if not isinstance(value, dict):
         return False
-    holds_rows = any(isinstance(v, list) and v and isinstance(v[0], dict) for v in value.values())
-    names = {str(key).strip().lower() for key in value}
-    wanted = {str(name).lower() for name in (columns or {}).values() if name}
-    has_pair_column = bool(names & wanted) or any(alias in names for ours in REQUIRED for alias in COLUMN_ALIASES[ours])
-    return not holds_rows or has_pair_column
+    if not any(isinstance(v, list) and v and isinstance(v[0], dict) for v in value.values()):
+        return True
+    try:  # a row of its own after all when its keys name the pair columns, found as every reader finds them
+        _resolve_columns(list(value), columns, str(path), str(path))
+    except DataFormatError:
+        return False
+    return True
 
 
 def _read_json(path: Path, label: str, *, columns) -> _Raw:
