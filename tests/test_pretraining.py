@@ -168,7 +168,8 @@ def test_argument_validation():
 def test_pretraining_defaults_are_the_papers(tmp_path):
     model, data, train = parse_config(ARGUMENT_TYPES, ["--model_shape", "tiny", "--output_dir", str(tmp_path)])
     assert (train.max_steps, train.learning_rate, train.per_device_train_batch_size) == (100_000, 1e-3, 128)
-    assert (train.warmup_steps, train.weight_decay, train.seed) == (1000, 0.1, 42)
+    assert (train.warmup_steps, train.weight_decay, train.seed) == (0.01, 0.1, 42)
+    assert train.get_warmup_steps(100_000) == 1000  # the paper's 1,000 warm-up steps
     assert data.objective == "translation" and data.max_length == 512
     assert not train.predict_with_generate and not train.load_best_model_at_end
 

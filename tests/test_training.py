@@ -21,11 +21,22 @@ REPO = Path(__file__).resolve().parents[1]
 FINETUNE_CONFIGS = sorted((REPO / "configs" / "finetune").glob("*.yaml"))
 
 
+def test_short_runs_are_not_all_warm_up(tmp_path):
+    # a 1,100-step CPU run used to spend 1,000 steps warming up (the paper's absolute default)
+    *_, train = parse_config(ARGUMENT_TYPES, ["--model_shape", "tiny", "--output_dir", str(tmp_path),
+                                              "--max_steps", "1100"])
+    assert train.get_warmup_steps(train.max_steps) == 22
+    *_, train = parse_config(ARGUMENT_TYPES, ["--model_shape", "tiny", "--output_dir", str(tmp_path),
+                                              "--warmup_steps", "40"])
+    assert train.get_warmup_steps(1100) == 40  # an explicit step count stays a step count
+
+
 def test_defaults_are_the_papers(tmp_path):
     model, data, evals, train = parse_config(ARGUMENT_TYPES, ["--model_shape", "tiny", "--output_dir",
                                                               str(tmp_path)])
     assert (train.max_steps, train.learning_rate, train.per_device_train_batch_size) == (50_000, 1e-3, 32)
-    assert (train.warmup_steps, train.weight_decay, train.seed) == (1000, 0.1, 42)
+    assert (train.warmup_steps, train.weight_decay, train.seed) == (0.02, 0.1, 42)
+    assert train.get_warmup_steps(50_000) == 1000  # the paper's 1,000 warm-up steps at its length
     assert train.lr_scheduler_type.value == "linear"
     assert FinetuneTrainingArguments.__dataclass_fields__["bf16"].default is True
     assert train.bf16 is torch.cuda.is_bf16_supported()  # falls back to fp32 without a bf16 GPU
