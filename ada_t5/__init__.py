@@ -5,6 +5,10 @@ Nothing heavy happens at import time; submodules load torch, transformers and RD
 
 __version__ = "0.1.0"
 
+from ada_t5.quiet import install_log_filters as _install_log_filters
+
+_install_log_filters()  # logging filters only: two library messages that never tell the user anything
+
 TASKS = ("mol2text", "text2mol")
 
 

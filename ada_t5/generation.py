@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ada_t5.quiet import unset_default_max_length
+
 logger = logging.getLogger(__name__)
 
 
@@ -63,6 +65,7 @@ def generate_texts(model, tokenizer, sources: Sequence[str], settings: Generatio
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
+    unset_default_max_length(model)  # a checkpoint saved with transformers' max_length=20 would warn every batch
     encoded = tokenizer([settings.prefix + s for s in sources], max_length=settings.max_source_length,
                         truncation=True)["input_ids"]
     # longest first: the first batch shows at once whether memory suffices

@@ -221,6 +221,7 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
 
     from ada_t5.collators import Seq2SeqCollator
     from ada_t5.modeling import set_generation_defaults
+    from ada_t5.quiet import keep_generation_length_unset_callback
 
     set_generation_defaults(model, max_new_tokens=getattr(training_args, "generation_max_new_tokens", 512),
                             num_beams=training_args.generation_num_beams or 1)
@@ -234,7 +235,7 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
-        callbacks=callbacks,
+        callbacks=[*(callbacks or []), keep_generation_length_unset_callback()],
     )
 
 
