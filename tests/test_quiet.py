@@ -23,7 +23,7 @@ def test_deepspeed_cpu_notice_is_dropped_once_ada_t5_is_imported(import_ada_t5):
     if torch.cuda.is_available():
         pytest.skip("DeepSpeed only prints the notice when it finds no GPU")
     code = ("import ada_t5; " if import_ada_t5 else "") + _PROBE
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     # the control (no ada_t5) shows the notice exists, so the filtered case proves the filter works
     assert (_NOTICE in run.stdout + run.stderr) is not import_ada_t5
@@ -35,8 +35,8 @@ def test_other_messages_of_the_same_loggers_still_pass(caplog):
     for name, kept, dropped in (
         ("DeepSpeed", "ZeRO stage 2 enabled", "Setting accelerator to CPU. If you have GPU ..."),
         ("transformers.trainer", "There were missing keys in the checkpoint model loaded: ['lm_head.weight'].",
-         "There were missing keys in the checkpoint model loaded: ['encoder.embed_tokens.weight', "
-         "'decoder.embed_tokens.weight']."),
+         ("There were missing keys in the checkpoint model loaded: ['encoder.embed_tokens.weight', "
+          "'decoder.embed_tokens.weight'].")),
     ):
         target = logging.getLogger(name)
         handler_records = []
