@@ -15,6 +15,7 @@ import sys
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("ada_t5.metrics.cli", "score a predictions TSV with MolT5's metrics"),
+    "data": ("ada_t5.commands.data", "download a public data set (chebi20, pcdes, ada-t5-samples), checked"),
     "finetune": ("ada_t5.commands.finetune", "fine-tune a T5 (same as scripts/finetune.py)"),
     "test": ("ada_t5.commands.test", "generate for a split with a checkpoint and score it (scripts/test.py)"),
     "train-tokenizer": ("ada_t5.commands.train_tokenizer", "train a SentencePiece T5 tokenizer on SMILES + text"),

@@ -32,6 +32,11 @@ def _load_hub(hub_id: str, split: str | None, *, cache_dir, num_proc):
     in seconds."""
     import datasets
 
+    from ada_t5.data.download import download_hint
+
+    hint = download_hint(hub_id)  # data/chebi20 is the download folder the configs name, not a Hub id
+    if hint is not None:
+        raise FileNotFoundError(hint)
     offline = hub_offline(datasets_too=True)
     why = None if offline else hub_unavailable_reason()
     if why is not None:
