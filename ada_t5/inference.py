@@ -1,7 +1,8 @@
 """Use a trained checkpoint: ``ada_t5.load(path_or_hub_id)`` -> ``.caption(smiles)`` / ``.generate(texts)``.
 
-Decoding is the paper's by default (greedy, up to 512 new tokens); beam search, sampling and ``n``
-candidates per input are options. Inputs are decoded in length-sorted batches (``ada_t5.generation``),
+Decoding is the paper's by default (greedy, up to 512 new tokens); beam search, sampling (``do_sample``,
+``temperature``, ``top_p``), ``n`` candidates per input, ``repetition_penalty`` and ``no_repeat_ngram_size``
+are options. Inputs are decoded in length-sorted batches (``ada_t5.generation``),
 on CUDA with bf16 autocast when available, else on the CPU, and returned in input order.
 
 * Molecule generation returns every candidate canonicalized by RDKit (when it parses) with a validity flag;
@@ -106,7 +107,8 @@ class AdaT5:
     # ------------------------------------------------------------------ public
 
     def caption(self, smiles: str | Sequence[str], *, n: int = 1, num_beams: int = 1, do_sample: bool = False,
-                temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 512, batch_size: int = 32,
+                temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
+                no_repeat_ngram_size: int = 0, max_new_tokens: int = 512, batch_size: int = 32,
                 on_invalid: str = "raise", canonicalize_inputs: bool = False, seed: int | None = None,
                 progress: bool = False) -> list[Prediction]:
         """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
@@ -125,11 +127,13 @@ class AdaT5:
                 sources.append(chem.canonical_smiles(text) if canonicalize_inputs else text)
         predictions = self._run(items, sources, problems, "SMILES", on_invalid, molecules=False, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
+                                repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
                                 max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
         return predictions
 
     def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,
-                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 512,
+                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, max_new_tokens: int = 512,
                  batch_size: int = 32, rank_valid_first: bool = False, on_invalid: str = "raise",
                  seed: int | None = None, progress: bool = False) -> list[Prediction]:
         """Design molecules from descriptions (text2mol). Candidates are canonical SMILES with a validity flag."""
@@ -140,6 +144,7 @@ class AdaT5:
         sources = [None if i in bad else text for i, text in enumerate(items)]
         predictions = self._run(items, sources, problems, "descriptions", on_invalid, molecules=True, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
+                                repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
                                 max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
         if rank_valid_first:
             for prediction in predictions:
@@ -149,7 +154,7 @@ class AdaT5:
     # ------------------------------------------------------------------ internals
 
     def settings(self, *, n: int, num_beams: int, do_sample: bool, temperature: float, top_p: float,
-                 max_new_tokens: int, batch_size: int):
+                 max_new_tokens: int, batch_size: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0):
         """The `GenerationSettings` for these options; ``n`` > ``num_beams`` without sampling widens the beam."""
         from ada_t5.generation import GenerationSettings
 
@@ -158,8 +163,9 @@ class AdaT5:
         if not do_sample and num_beams < n:
             num_beams = n  # n distinct candidates from deterministic decoding need a beam at least n wide
         return GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, num_return_sequences=n,
-                                  do_sample=do_sample, temperature=temperature, top_p=top_p, batch_size=batch_size,
-                                  prefix=self.task_prefix, dtype=self.dtype)
+                                  do_sample=do_sample, temperature=temperature, top_p=top_p,
+                                  repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
+                                  batch_size=batch_size, prefix=self.task_prefix, dtype=self.dtype)
 
     def _run(self, items, sources, problems, kind, on_invalid, *, molecules: bool, seed, progress, **options):
         from ada_t5.generation import generate_texts

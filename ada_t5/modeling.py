@@ -173,13 +173,21 @@ def count_parameters(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def set_generation_defaults(model, *, max_new_tokens: int = 512, num_beams: int = 1) -> None:
-    """The paper's decoding: greedy (num_beams=1), up to 512 new tokens."""
+def set_generation_defaults(model, *, max_new_tokens: int = 512, num_beams: int = 1, do_sample: bool = False,
+                            temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
+                            no_repeat_ngram_size: int = 0) -> None:
+    """Decoding for `model.generate` without arguments (validation); the paper's: greedy, up to 512 new tokens."""
     config = model.generation_config
     config.max_new_tokens = max_new_tokens
     config.max_length = None
     config.num_beams = num_beams
-    config.do_sample = False
+    config.do_sample = do_sample
+    # sampling knobs only when sampling: transformers warns about a temperature set for greedy decoding
+    config.temperature = temperature if do_sample else None
+    config.top_p = top_p if do_sample else None
+    config.top_k = 0 if do_sample else None  # top-k off: temperature and top_p are the sampling knobs
+    config.repetition_penalty = repetition_penalty
+    config.no_repeat_ngram_size = no_repeat_ngram_size
     config.decoder_start_token_id = model.config.decoder_start_token_id
     config.eos_token_id = model.config.eos_token_id
     config.pad_token_id = model.config.pad_token_id

@@ -24,6 +24,7 @@ class SplitResult:
     predictions_path: Path | None
     metrics_path: Path | None
     metrics: dict
+    candidates_path: Path | None = None  # every candidate per row, when num_return_sequences > 1
     notes: list[str] = field(default_factory=list)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reference, output)
 
@@ -42,8 +43,9 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     task = get_task(task) if isinstance(task, str) else task
     sources = list(dataset[task.source_column])
     references = list(dataset[task.target_column])
-    outputs = [texts[0] for texts in generate_sharded(model, tokenizer, sources, settings, progress=progress,
-                                                      desc=f"generating {split}")]
+    settings = settings or GenerationSettings()
+    candidates = generate_sharded(model, tokenizer, sources, settings, progress=progress, desc=f"generating {split}")
+    outputs = [texts[0] for texts in candidates]
     state = PartialState()
     result = SplitResult(split=split, task=task.name, predictions_path=None, metrics_path=None, metrics={})
     if not state.is_main_process:
@@ -59,8 +61,13 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
         metrics.write_predictions(result.predictions_path, task.name, sources, references, outputs)
         result.metrics_path = output_dir / f"{split}_metrics.json"
         payload = {"task": task.name, "split": split, "num_examples": len(outputs), **result.metrics,
-                   "notes": result.notes}
+                   "notes": result.notes, "decoding": settings.decoding_options()}
         result.metrics_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        if settings.num_return_sequences > 1:
+            result.candidates_path = output_dir / f"{split}_candidates.jsonl"
+            with result.candidates_path.open("w", encoding="utf-8") as handle:
+                for source, reference, texts in zip(sources, references, candidates):
+                    handle.write(json.dumps({"input": source, "reference": reference, "candidates": texts}) + "\n")
     return result
 
 

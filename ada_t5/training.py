@@ -145,6 +145,15 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
     predict_with_generate: bool = field(default=True, metadata={"help": "validate on generated text"})
     generation_num_beams: int | None = field(default=1, metadata={"help": "beams at validation (paper: greedy)"})
     generation_max_new_tokens: int = field(default=512, metadata={"help": "new tokens at most (paper: 512)"})
+    generation_do_sample: bool = field(default=False, metadata={
+        "help": "sample at validation and test instead of greedy/beam decoding (scores vary with the seed)"})
+    generation_temperature: float = field(default=1.0, metadata={"help": "sampling temperature (with do_sample)"})
+    generation_top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass (with do_sample; 1.0: off)"})
+    generation_repetition_penalty: float = field(default=1.0, metadata={
+        "help": "divide the logits of already generated tokens by this (1.0: off; CTRL's penalty, changes outputs)"})
+    generation_no_repeat_ngram_size: int = field(default=0, metadata={
+        "help": "forbid repeating any n-gram of this size (0: off); cuts loops but also legitimate repeats, "
+                "e.g. ring SMILES"})
     eval_strategy: str = field(default="steps", metadata={"help": "validate every --eval_steps"})
     eval_steps: float | None = field(default=5000, metadata={"help": "steps between validations"})
     save_steps: float = field(default=5000, metadata={"help": "steps between checkpoints (a multiple of eval_steps)"})
@@ -180,7 +189,19 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
             self.dataloader_pin_memory = False  # pinning needs an accelerator; on a CPU it only warns
         if self.dataloader_num_workers > 0:
             self.dataloader_persistent_workers = True
+        from ada_t5.generation import decoding_problem
+
+        problem = decoding_problem(self.decoding_options(), flag_prefix="--generation_")
+        if problem:
+            raise ValueError(problem)
         super().__post_init__()
+
+    def decoding_options(self) -> dict:
+        """The validation/test decoding options, named as `GenerationSettings` names them (one candidate a row)."""
+        return dict(max_new_tokens=self.generation_max_new_tokens, num_beams=self.generation_num_beams or 1,
+                    do_sample=self.generation_do_sample, temperature=self.generation_temperature,
+                    top_p=self.generation_top_p, repetition_penalty=self.generation_repetition_penalty,
+                    no_repeat_ngram_size=self.generation_no_repeat_ngram_size)
 
 
 def resolve_checkpoint_to_resume(training_args) -> str | None:
@@ -223,8 +244,7 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
     from ada_t5.modeling import set_generation_defaults
     from ada_t5.quiet import keep_generation_length_unset_callback
 
-    set_generation_defaults(model, max_new_tokens=getattr(training_args, "generation_max_new_tokens", 512),
-                            num_beams=training_args.generation_num_beams or 1)
+    set_generation_defaults(model, **training_args.decoding_options())
     if data_collator is None:
         data_collator = Seq2SeqCollator(tokenizer.pad_token_id, pad_to_multiple_of=8 if training_args.bf16 else None)
     return Seq2SeqTrainer(

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ada_t5.generation import GenerationSettings, autocast_context, generate_sharded, generate_texts
+from ada_t5.generation import (
+    GenerationSettings,
+    autocast_context,
+    generate_sharded,
+    generate_texts,
+)
 from ada_t5.modeling import build_model, set_generation_defaults
 
 
@@ -52,3 +57,75 @@ def test_autocast_choices():
     assert isinstance(autocast_context(cpu, "bf16"), torch.autocast)
     with pytest.raises(ValueError, match="bf16 or fp32"):
         autocast_context(cpu, "fp8")
+
+
+# ---------------------------------------------------------------- decoding options (one home: GenerationSettings)
+
+def _has_repeated_ngram(ids: list[int], n: int) -> bool:
+    grams = [tuple(ids[i : i + n]) for i in range(len(ids) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
+def test_loop_guards_reach_generate(tiny_model, demo_tokenizer, demo_splits):
+    """An untrained model loops; the two guards change what comes out, and no_repeat_ngram_size really bans."""
+    sources = list(demo_splits["validation"]["smiles"][:6])
+    plain = generate_texts(tiny_model, demo_tokenizer, sources, GenerationSettings(max_new_tokens=24), progress=False)
+    ids = [demo_tokenizer(t[0], add_special_tokens=False)["input_ids"] for t in plain]
+    assert any(_has_repeated_ngram(row, 2) for row in ids)  # the premise: greedy repeats itself here
+    guarded = generate_texts(tiny_model, demo_tokenizer, sources,
+                             GenerationSettings(max_new_tokens=24, no_repeat_ngram_size=2), progress=False)
+    assert guarded != plain
+    # ids, not text: a decoded string can re-tokenize differently
+    settings = GenerationSettings(max_new_tokens=24, no_repeat_ngram_size=2)
+    batch = demo_tokenizer(sources, return_tensors="pt", padding=True)
+    out = tiny_model.generate(**batch, **settings.generate_kwargs())
+    for row in out.tolist():
+        row = [t for t in row if t not in (demo_tokenizer.pad_token_id, demo_tokenizer.eos_token_id)]
+        assert not _has_repeated_ngram(row, 2)
+    penalized = generate_texts(tiny_model, demo_tokenizer, sources,
+                               GenerationSettings(max_new_tokens=24, repetition_penalty=3.0), progress=False)
+    assert penalized != plain
+
+
+def test_sampling_options_are_seeded_and_used(tiny_model, demo_tokenizer):
+    from transformers import set_seed
+
+    settings = GenerationSettings(max_new_tokens=10, do_sample=True, temperature=2.0, top_p=0.95,
+                                  num_return_sequences=4)
+    set_seed(0)
+    first = generate_texts(tiny_model, demo_tokenizer, ["CCO", "c1ccccc1"], settings, progress=False)
+    set_seed(0)
+    assert generate_texts(tiny_model, demo_tokenizer, ["CCO", "c1ccccc1"], settings, progress=False) == first
+    assert [len(x) for x in first] == [4, 4] and len(set(first[0])) > 1  # hot sampling: different candidates
+    assert settings.generate_kwargs()["top_k"] == 0  # only temperature and top_p shape the distribution
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(num_beams=0), "num_beams must be at least 1"),
+    (dict(num_return_sequences=3), "num_return_sequences 3 needs num_beams >= 3"),
+    (dict(do_sample=True, temperature=0.0), "temperature must be above 0"),
+    (dict(do_sample=True, top_p=1.5), r"top_p must be in \(0, 1\]"),
+    (dict(repetition_penalty=0.0), "repetition_penalty must be above 0"),
+    (dict(no_repeat_ngram_size=-1), "no_repeat_ngram_size must be 0"),
+])
+def test_impossible_decoding_options_name_the_option(options, message):
+    with pytest.raises(ValueError, match=message):
+        GenerationSettings(**options)
+
+
+def test_finetune_flags_set_validation_decoding(tmp_path, demo_tokenizer):
+    from ada_t5.commands.finetune import ARGUMENT_TYPES
+    from ada_t5.config import parse_config
+
+    base = ["--model_shape", "tiny", "--output_dir", str(tmp_path)]
+    *_, train = parse_config(ARGUMENT_TYPES, base + ["--generation_no_repeat_ngram_size", "4",
+                                                     "--generation_repetition_penalty", "1.2",
+                                                     "--generation_do_sample", "true", "--generation_top_p", "0.9"])
+    model = build_model(demo_tokenizer, model_shape="tiny", seed=3)
+    set_generation_defaults(model, **train.decoding_options())
+    config = model.generation_config
+    assert (config.no_repeat_ngram_size, config.repetition_penalty, config.do_sample, config.top_p) == (4, 1.2, True,
+                                                                                                         0.9)
+    assert GenerationSettings(**train.decoding_options()).generate_kwargs()["no_repeat_ngram_size"] == 4
+    with pytest.raises(ValueError, match="--generation_temperature must be above 0"):
+        parse_config(ARGUMENT_TYPES, base + ["--generation_do_sample", "true", "--generation_temperature", "0"])

@@ -42,6 +42,10 @@ def add_model_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     parser.add_argument("--sample", action="store_true", help="sample instead of searching")
     parser.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
     parser.add_argument("--top_p", type=float, default=1.0, help="nucleus sampling threshold")
+    parser.add_argument("--repetition_penalty", type=float, default=1.0,
+                        help="divide the logits of already generated tokens by this (default 1.0: off)")
+    parser.add_argument("--no_repeat_ngram_size", type=int, default=0,
+                        help="forbid repeating any n-gram of this size (default 0: off)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (for --sample)")
     parser.add_argument("--max_new_tokens", type=int, default=512, help="new tokens at most (default 512)")
     parser.add_argument("--batch_size", type=int, default=32, help="inputs per generation batch")
@@ -224,7 +228,9 @@ def run_model_command(args: argparse.Namespace, kind: str) -> int:
     except (ModelLoadError, TokenizerLoadError, OSError) as error:
         return fail(str(error))
     options = dict(n=args.n, num_beams=args.num_beams, do_sample=args.sample, temperature=args.temperature,
-                   top_p=args.top_p, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                   top_p=args.top_p, repetition_penalty=args.repetition_penalty,
+                   no_repeat_ngram_size=args.no_repeat_ngram_size, max_new_tokens=args.max_new_tokens,
+                   batch_size=args.batch_size,
                    on_invalid="flag" if args.on_invalid == "flag" else "raise", seed=args.seed, progress=True)
     started = time.perf_counter()
     try:

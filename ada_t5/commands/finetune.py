@@ -136,8 +136,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
 
     test_result = None
     if eval_args.do_test and "test" in splits:
-        settings = GenerationSettings(max_new_tokens=training_args.generation_max_new_tokens,
-                                      num_beams=training_args.generation_num_beams or 1,
+        settings = GenerationSettings(**training_args.decoding_options(),
                                       batch_size=training_args.per_device_eval_batch_size,
                                       max_source_length=data_args.max_source_length, prefix=data_args.task_prefix)
         test_metric_kwargs = dict(metric_kwargs, fcd=True) if task.name == "text2mol" else metric_kwargs

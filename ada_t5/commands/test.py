@@ -30,6 +30,15 @@ class TestArguments:
     batch_size: int = field(default=64, metadata={"help": "generation batch size"})
     num_beams: int = field(default=1, metadata={"help": "beam width (paper: 1, greedy)"})
     max_new_tokens: int = field(default=512, metadata={"help": "new tokens at most (paper: 512)"})
+    do_sample: bool = field(default=False, metadata={"help": "sample instead of greedy/beam decoding"})
+    temperature: float = field(default=1.0, metadata={"help": "sampling temperature (with --do_sample)"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass (with --do_sample; 1.0: off)"})
+    num_return_sequences: int = field(default=1, metadata={
+        "help": "candidates per row: the first is scored and written to the TSV, all go to "
+                "<split>_candidates.jsonl (needs --num_beams >= N or --do_sample)"})
+    repetition_penalty: float = field(default=1.0, metadata={
+        "help": "divide the logits of already generated tokens by this (1.0: off)"})
+    no_repeat_ngram_size: int = field(default=0, metadata={"help": "forbid repeating any n-gram of this size (0: off)"})
     dtype: str = field(default="auto", metadata={"help": "auto (bf16 on a bf16 GPU), bf16 or fp32"})
     device: str = field(default="auto", metadata={"help": "auto (cuda when available), cpu, cuda, cuda:1 ..."})
     seed: int = field(default=42, metadata={"help": "seed of the fine-tuning run (fixes the demo's split)"})
@@ -40,6 +49,16 @@ class TestArguments:
             raise ValueError("--checkpoint is required (a checkpoint folder or Hub id), or a config with output_dir")
         if self.split not in ("train", "validation", "test"):
             raise ValueError("--split must be train, validation or test")
+        from ada_t5.generation import DECODING_OPTIONS, decoding_problem
+
+        problem = decoding_problem({name: getattr(self, name) for name in DECODING_OPTIONS}, flag_prefix="--")
+        if problem:
+            raise ValueError(problem)
+
+    def decoding_options(self) -> dict:
+        from ada_t5.generation import DECODING_OPTIONS
+
+        return {name: getattr(self, name) for name in DECODING_OPTIONS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,9 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     model = load_pretrained_model(test_args.checkpoint, tokenizer)
     device = ("cuda" if torch.cuda.is_available() else "cpu") if test_args.device == "auto" else test_args.device
     model.to(device)
-    settings = GenerationSettings(max_new_tokens=test_args.max_new_tokens, num_beams=test_args.num_beams,
-                                  batch_size=test_args.batch_size, max_source_length=data_args.max_source_length,
-                                  prefix=data_args.task_prefix, dtype=test_args.dtype)
+    if test_args.do_sample:
+        from transformers import set_seed
+
+        set_seed(test_args.seed)
+    settings = GenerationSettings(**test_args.decoding_options(), batch_size=test_args.batch_size,
+                                  max_source_length=data_args.max_source_length, prefix=data_args.task_prefix,
+                                  dtype=test_args.dtype)
     metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
         if task.name == "mol2text" else {}
     output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
@@ -82,4 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     for note in result.notes:
         print(f"note: {note}")
     print(f"predictions: {result.predictions_path}\nmetrics:     {result.metrics_path}")
+    if result.candidates_path:
+        print(f"candidates:  {result.candidates_path}")
     return 0

@@ -188,3 +188,21 @@ def test_csv_with_named_columns(tmp_path):
     splits = finetune.load_raw_splits(data_args, seed=42)
     assert splits["validation"]["description"] == ["The molecule is ethanol.", "The molecule is benzene, an arene."]
     assert splits["test"]["smiles"] == ["CCO", "c1ccccc1"]
+
+
+def test_test_script_decoding_options_and_candidates_file(finished_run, tmp_path, capsys):
+    output_dir, _ = finished_run
+    common = [DEMO, "--checkpoint", str(output_dir), "--task", "mol2text", "--max_test_samples", "4",
+              "--max_new_tokens", "24", "--text_tokenizer", "simple", "--meteor", "false"]
+    test_command.main([*common, "--predictions_dir", str(tmp_path / "beams"), "--num_beams", "3",
+                       "--num_return_sequences", "3", "--no_repeat_ngram_size", "3"])
+    rows = [json.loads(line) for line in (tmp_path / "beams" / "test_candidates.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 and all(len(row["candidates"]) == 3 and len(set(row["candidates"])) == 3 for row in rows)
+    from ada_t5.metrics import read_predictions
+
+    scored = read_predictions(tmp_path / "beams" / "test_predictions.tsv").outputs
+    assert scored == [row["candidates"][0] for row in rows]  # the best candidate is the one scored
+    decoding = json.loads((tmp_path / "beams" / "test_metrics.json").read_text())["decoding"]
+    assert (decoding["num_beams"], decoding["num_return_sequences"], decoding["no_repeat_ngram_size"]) == (3, 3, 3)
+    with pytest.raises(ValueError, match="--num_return_sequences 2 needs --num_beams >= 2"):
+        test_command.main([*common, "--num_return_sequences", "2"])
