@@ -22,7 +22,7 @@ DEFAULTS: dict[str, object] = {
     "n_bits": 2048, "retrieval_method": "sparse", "num_proc": 2, "template": None, "backend": "openai",
     "model": None, "base_url": "https://api.openai.com/v1", "api_key_env": "OPENAI_API_KEY", "concurrency": 8,
     "requests_per_minute": 0, "max_retries": 6, "timeout": 120.0, "backoff_base": 1.0, "temperature": None,
-    "max_tokens": 512, "batch_size": 8, "device": None, "dtype": "auto", "max_words": 300, "max_chars": 3000,
+    "max_tokens": 512, "max_tokens_field": "auto", "batch_size": 8, "device": None, "dtype": "auto", "max_words": 300, "max_chars": 3000,
 }
 
 
@@ -63,13 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     opt(gen, "model", "model name (openai) or folder (local)")
     opt(gen, "base_url", "endpoint base URL (openai)")
     opt(gen, "api_key_env", "environment variable holding the API key (its value is never printed or written)")
-    opt(gen, "concurrency", "requests in flight (openai)", type=int)
+    opt(gen, "concurrency", "requests in flight over kept-alive connections (openai). Throughput ~= concurrency / "
+                            "seconds per answer: a hosted API's limit is its tier (RPM / 60 x latency; e.g. 5,000 "
+                            "RPM at 3 s: 250); an own vLLM server: ~2x its --max-num-seqs; hundreds are fine",
+        type=int)
     opt(gen, "requests_per_minute", "rate limit (openai; 0: none)", type=float)
     opt(gen, "max_retries", "retries on 429/5xx/timeouts (openai)", type=int)
     opt(gen, "timeout", "seconds per HTTP request (openai)", type=float)
     opt(gen, "backoff_base", "first retry delay in seconds, doubled each time", type=float)
     opt(gen, "temperature", "sampling temperature (default: the endpoint's; local: greedy)", type=float)
     opt(gen, "max_tokens", "answer token limit", type=int)
+    opt(gen, "max_tokens_field", "request field for --max_tokens: auto = max_completion_tokens for api.openai.com "
+                                 "(its reasoning models reject max_tokens), max_tokens for vLLM / llama.cpp / Ollama",
+        choices=("auto", "max_completion_tokens", "max_tokens"))
     opt(gen, "batch_size", "prompts per generate() call (local)", type=int)
     opt(gen, "device", "local model device (default: cuda if available)")
     opt(gen, "dtype", "local model dtype", choices=("auto", "bf16", "fp16", "fp32"))
@@ -109,10 +115,12 @@ def build_backend(args: argparse.Namespace):
     if args.backend == "local":
         return backends.TransformersBackend(args.model, batch_size=args.batch_size, max_new_tokens=args.max_tokens,
                                             temperature=args.temperature or 0.0, device=args.device, dtype=args.dtype)
-    return backends.OpenAIBackend(args.base_url, args.model, api_key_env=args.api_key_env,
-                                  concurrency=args.concurrency, requests_per_minute=args.requests_per_minute,
-                                  max_retries=args.max_retries, timeout=args.timeout, temperature=args.temperature,
-                                  max_tokens=args.max_tokens, backoff_base=args.backoff_base)
+    from ada_t5.pseudo.openai_chat import OpenAIBackend
+
+    return OpenAIBackend(args.base_url, args.model, api_key_env=args.api_key_env, concurrency=args.concurrency,
+                         requests_per_minute=args.requests_per_minute, max_retries=args.max_retries,
+                         timeout=args.timeout, temperature=args.temperature, max_tokens=args.max_tokens,
+                         max_tokens_field=args.max_tokens_field, backoff_base=args.backoff_base)
 
 
 def run(args: argparse.Namespace) -> int:

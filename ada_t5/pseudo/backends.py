@@ -3,12 +3,9 @@
 Every backend turns a stream of :class:`Request` into groups of ``(request, answer)`` pairs, yielded as soon
 as they are ready (in any order): the runner writes each group durably before asking for more.
 
-* :class:`OpenAIBackend`: ``POST {base_url}/chat/completions`` (OpenAI, vLLM, llama.cpp server, Ollama, ...)
-  from ``concurrency`` threads, at most ``requests_per_minute``, retrying 429 / 5xx / timeouts / dropped
-  connections with exponential backoff and jitter (``Retry-After`` respected), up to ``max_retries`` times.
-  401 / 403 / 404 stop the run (:class:`BackendFatal`): every further request would fail the same way. The
-  API key is read from the environment variable named ``api_key_env``; it is sent in the ``Authorization``
-  header only, and is never logged, returned or written (error texts are scrubbed of it).
+* :class:`ada_t5.pseudo.openai_chat.OpenAIBackend`: any OpenAI-compatible chat endpoint, hundreds of requests
+  in flight over kept-alive connections (its own module);
+* :class:`ada_t5.pseudo.openai_batch.BatchBackend`: OpenAI's Batch API (half price, within 24 h), resumable;
 * :class:`TransformersBackend`: a local ``AutoModelForCausalLM`` folder, batched, left-padded, greedy unless
   ``temperature > 0``; the tokenizer's chat template is used when it has one.
 * :class:`RuleBackend`: :func:`ada_t5.describe.describe`, offline and free; it needs no prompt, so the runner
@@ -17,24 +14,12 @@ as they are ready (in any order): the runner writes each group durably before as
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
-import os
-import random
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524, 529}
-FATAL_STATUS = {401, 403, 404}
 
 
 @dataclass
@@ -80,172 +65,6 @@ def _batches(requests: Iterator[Request], size: int) -> Iterator[list[Request]]:
             batch = []
     if batch:
         yield batch
-
-
-# --- hosted or served LLMs: OpenAI-compatible chat completions ---
-
-
-class RateLimiter:
-    """At most ``per_minute`` acquisitions per minute, evenly spaced (0: unlimited); thread-safe."""
-
-    def __init__(self, per_minute: float):
-        self.interval = 60.0 / per_minute if per_minute and per_minute > 0 else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            time.sleep(start - now)
-
-
-class OpenAIBackend(Backend):
-    name = "openai"
-
-    def __init__(self, base_url: str, model: str, *, api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8,
-                 requests_per_minute: float = 0, max_retries: int = 6, timeout: float = 120.0,
-                 temperature: float | None = None, max_tokens: int | None = 512, backoff_base: float = 1.0,
-                 backoff_max: float = 60.0, extra_body: dict | None = None):
-        if not base_url:
-            raise ValueError("the openai backend needs a base URL, e.g. https://api.openai.com/v1")
-        if not model:
-            raise ValueError("the openai backend needs a model name")
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model = model
-        self.api_key_env = api_key_env
-        self._key = os.environ.get(api_key_env) or None  # held privately; never logged or returned
-        if self._key is None:
-            logger.warning("environment variable %s is not set: sending requests without an API key", api_key_env)
-        self.concurrency = max(1, concurrency)
-        self.limiter = RateLimiter(requests_per_minute)
-        self.max_retries, self.timeout = max_retries, timeout
-        self.temperature, self.max_tokens = temperature, max_tokens
-        self.backoff_base, self.backoff_max = backoff_base, backoff_max
-        self.extra_body = dict(extra_body or {})
-        self._stop = threading.Event()
-        self.retries = 0  # how many retries the run needed (all requests)
-        self._retry_lock = threading.Lock()
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
-
-    def _body(self, messages) -> bytes:
-        body = {"model": self.model, "messages": messages, **self.extra_body}
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
-        if self.max_tokens:
-            body["max_tokens"] = self.max_tokens
-        return json.dumps(body).encode("utf-8")
-
-    def _post(self, data: bytes) -> tuple[int, dict | None, str, float | None]:
-        """(status, parsed JSON or None, short text for messages, Retry-After seconds or None)."""
-        headers = {"Content-Type": "application/json"}
-        if self._key:
-            headers["Authorization"] = f"Bearer {self._key}"
-        request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-                status = response.status
-                retry_after = None
-        except urllib.error.HTTPError as err:
-            raw = err.read() if err.fp is not None else b""
-            status = err.code
-            retry_after = _retry_after(err.headers.get("Retry-After") if err.headers else None)
-        try:
-            parsed = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            parsed = None
-        return status, parsed, self._scrub(raw[:300].decode("utf-8", "replace")), retry_after
-
-    def complete(self, messages) -> Answer:
-        """One chat completion, with retries; never raises except :class:`BackendFatal`."""
-        data = self._body(messages)
-        last_error = "no attempt made"
-        for attempt in range(1, self.max_retries + 2):
-            if self._stop.is_set():
-                return Answer(error="run stopped", attempts=attempt - 1)
-            self.limiter.acquire()
-            retry_after = None
-            try:
-                status, parsed, text, retry_after = self._post(data)
-            except (TimeoutError, socket.timeout) as err:
-                last_error = f"timeout after {self.timeout:g} s ({type(err).__name__})"
-            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, OSError) as err:
-                last_error = self._scrub(f"connection error: {getattr(err, 'reason', err)}")
-            else:
-                if status == 200 and isinstance(parsed, dict) and parsed.get("choices"):
-                    return _answer_from(parsed, attempt)
-                if status in FATAL_STATUS:
-                    self._stop.set()
-                    raise BackendFatal(f"{self.url} answered HTTP {status}: {text}")
-                last_error = f"HTTP {status}: {text}"
-                if status != 200 and status not in RETRYABLE_STATUS:
-                    return Answer(error=last_error, attempts=attempt)  # e.g. 400: this prompt will not work
-            if attempt > self.max_retries:
-                break
-            with self._retry_lock:
-                self.retries += 1
-            delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
-            if retry_after is not None:
-                delay = max(delay, min(retry_after, self.backoff_max))
-            logger.debug("retrying in %.2f s after %s", delay, last_error)
-            self._stop.wait(delay)
-        return Answer(error=f"gave up after {self.max_retries + 1} attempts: {last_error}", attempts=attempt)
-
-    def run(self, requests: Iterator[Request]) -> Iterator[list[tuple[Request, Answer]]]:
-        self._stop.clear()
-        pending: dict = {}
-        requests = iter(requests)
-        exhausted = False
-        fatal: BaseException | None = None
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pseudo-http") as pool:
-            try:
-                while True:
-                    while not exhausted and fatal is None and len(pending) < 2 * self.concurrency:
-                        request = next(requests, None)
-                        if request is None:
-                            exhausted = True
-                        else:
-                            pending[pool.submit(self.complete, request.messages)] = request
-                    if not pending:
-                        break
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    group = []
-                    for future in done:
-                        request = pending.pop(future)
-                        try:
-                            group.append((request, future.result()))
-                        except BackendFatal as err:
-                            fatal = fatal or err
-                    if group:
-                        yield group
-            finally:
-                self._stop.set()  # on error or early exit: in-flight retries give up at once
-        if fatal is not None:
-            raise fatal
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _answer_from(parsed: dict, attempts: int) -> Answer:
-    choice = parsed["choices"][0] or {}
-    message = choice.get("message") or {}
-    usage = parsed.get("usage") or {}
-    content = message.get("content")
-    return Answer(text=content if isinstance(content, str) else "", prompt_tokens=usage.get("prompt_tokens"),
-                  completion_tokens=usage.get("completion_tokens"), finish_reason=choice.get("finish_reason"),
-                  attempts=attempts)
 
 
 # --- local causal LM ---

@@ -212,6 +212,7 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
     summary.update({"written": written, "rejected": dict(rejected), "rejected_total": sum(rejected.values()),
                     "failed": failed, "errors_sample": errors, "prompt_tokens": tokens["prompt"],
                     "completion_tokens": tokens["completion"], "retries": getattr(backend, "retries", 0),
+                    "peak_in_flight": getattr(backend, "peak_in_flight", None),
                     "seconds": round(seconds, 2),
                     "molecules_per_second": round((written + sum(rejected.values())) / seconds, 3) if seconds else None,
                     "stopped": stopped, "finished": _now()})

@@ -3,8 +3,10 @@
 Each molecule (the last ``SMILES: ...`` line of the user message) gets, by a CRC of its SMILES, one of:
 a 429 (with ``Retry-After: 0``) on its first attempt, a 500 on its first attempt, a first answer slower than
 the client's timeout, or a plain answer. Answers are deterministic English sentences that do not contain the
-SMILES. ``answers`` maps a SMILES to a fixed answer text (refusals, echoes). The server counts requests and
-200 answers per molecule and keeps every Authorization header it received.
+SMILES. ``answers`` maps a SMILES to a fixed answer text (refusals, echoes); ``statuses`` maps a SMILES to an
+HTTP status it always gets (with ``status_message``). The server speaks HTTP/1.1 with keep-alive, counts
+requests and 200 answers per molecule, the TCP connections clients opened, and keeps every Authorization
+header it received.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # hundreds of clients connect at once (the default backlog is 5)
+
 
 FIRST_ATTEMPT_FAULTS = ("429", "500", "slow", None, None)
 
@@ -39,8 +45,11 @@ def answer_for(smiles: str) -> str:
 
 class ChatServer:
     def __init__(self, *, delay: float = 0.0, slow: float = 1.0, faults: bool = True,
-                 answers: dict[str, str] | None = None, status: int | None = None):
+                 answers: dict[str, str] | None = None, status: int | None = None,
+                 statuses: dict[str, int] | None = None, status_message: str = "forced status"):
         self.delay, self.slow, self.faults, self.status = delay, slow, faults, status
+        self.statuses, self.status_message = dict(statuses or {}), status_message
+        self.connections: set = set()
         self.answers = dict(answers or {})
         self.attempts: Counter = Counter()
         self.answered: Counter = Counter()
@@ -50,6 +59,8 @@ class ChatServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests per connection
+
             def log_message(self, *args):  # quiet
                 pass
 
@@ -63,8 +74,10 @@ class ChatServer:
                     attempt = server.attempts[smiles]
                     server.authorization.append(self.headers.get("Authorization"))
                     server.bodies.append(body)
-                if server.status is not None:
-                    return self._send(server.status, {"error": {"message": "forced status"}})
+                    server.connections.add(self.client_address)
+                status = server.statuses.get(smiles, server.status)
+                if status is not None:
+                    return self._send(status, {"error": {"message": server.status_message}})
                 fault = fault_for(smiles) if server.faults and attempt == 1 else None
                 if fault == "429":
                     return self._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
@@ -95,7 +108,7 @@ class ChatServer:
                 except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
                     return False
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

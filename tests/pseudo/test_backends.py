@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from ada_t5.pseudo.backends import (BackendFatal, OpenAIBackend, RateLimiter, Request, RuleBackend,
-                                    TransformersBackend)
+from ada_t5.pseudo.backends import BackendFatal, Request, RuleBackend, TransformersBackend
+from ada_t5.pseudo.openai_chat import OpenAIBackend, RateLimiter, max_tokens_field_for
 from ada_t5.pseudo.prompts import Template
 
 from .conftest import MOLECULES, answer_for, fault_for
@@ -48,6 +48,59 @@ def test_openai_backend_gives_up_and_stops(chat_server):
         with pytest.raises(BackendFatal, match="HTTP 401"):
             list(backend.run(iter(requests(MOLECULES[:6]))))
         assert sum(server.attempts.values()) <= 4  # stopped at once, not one 401 per molecule
+
+
+def test_openai_backend_keeps_connections_alive_with_many_in_flight(chat_server):
+    smiles = [f"C{'C' * (i % 7)}O{'N' * (i // 7)}" for i in range(300)]
+    with chat_server(delay=0.3, faults=False) as server:
+        backend = OpenAIBackend(server.base_url, "m", api_key_env="ADA_T5_UNSET_KEY", concurrency=100)
+        results = [pair for group in backend.run(iter(requests(smiles))) for pair in group]
+        assert len(results) == 300 and all(a.error is None for _, a in results)
+        assert backend.peak_in_flight >= 50  # hundreds in flight, not a handful
+        assert len(server.connections) <= 100  # kept alive and reused: not one connection per request
+
+
+def test_max_tokens_field():
+    assert max_tokens_field_for("https://api.openai.com/v1") == "max_completion_tokens"
+    assert max_tokens_field_for("http://localhost:8000/v1") == "max_tokens"
+    assert max_tokens_field_for("http://localhost:8000/v1", "max_completion_tokens") == "max_completion_tokens"
+    with pytest.raises(ValueError, match="max_tokens_field"):
+        max_tokens_field_for("http://x/v1", "max_new_tokens")
+
+
+def test_openai_backend_sends_the_configured_token_field(chat_server):
+    with chat_server(faults=False) as server:
+        backend = OpenAIBackend(server.base_url, "m", max_tokens=77, max_tokens_field="max_completion_tokens")
+        list(backend.run(iter(requests(["CCO"]))))
+    assert server.bodies[0]["max_completion_tokens"] == 77 and "max_tokens" not in server.bodies[0]
+
+
+def test_a_400_on_the_first_requests_is_fatal_with_the_servers_message(chat_server):
+    message = "Unsupported parameter: 'max_tokens' is not supported with this model."
+    with chat_server(status=400, status_message=message) as server:
+        backend = OpenAIBackend(server.base_url, "m", concurrency=2, backoff_base=0.001)
+        with pytest.raises(BackendFatal, match="HTTP 400 to the first requests.*Unsupported parameter"):
+            list(backend.run(iter(requests(MOLECULES))))
+        assert sum(server.attempts.values()) <= 4  # not one 400 per molecule
+
+
+def test_a_400_after_answers_fails_only_that_molecule(chat_server):
+    with chat_server(faults=False, statuses={"CCN": 400}, status_message="prompt too long") as server:
+        backend = OpenAIBackend(server.base_url, "m", concurrency=1, backoff_base=0.001)
+        results = dict((r.smiles, a) for g in backend.run(iter(requests(["CCO", "CCN", "CCC"]))) for r, a in g)
+    assert results["CCN"].error == "HTTP 400: prompt too long" and server.attempts["CCN"] == 1
+    assert results["CCO"].error is None and results["CCC"].error is None
+
+
+def test_a_refused_first_connection_is_fatal():
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend = OpenAIBackend(f"http://127.0.0.1:{port}/v1", "m", backoff_base=0.001)
+    with pytest.raises(BackendFatal, match=f"cannot connect to http://127.0.0.1:{port}/v1/chat/completions"):
+        list(backend.run(iter(requests(MOLECULES[:3]))))
 
 
 def test_rate_limiter_spaces_requests():

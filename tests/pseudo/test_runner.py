@@ -11,7 +11,8 @@ import time
 import pytest
 
 from ada_t5 import chem, data
-from ada_t5.pseudo.backends import OpenAIBackend, RuleBackend
+from ada_t5.pseudo.backends import RuleBackend
+from ada_t5.pseudo.openai_chat import OpenAIBackend
 from ada_t5.pseudo.runner import GenerationConfig, run_generation
 
 from .conftest import MOLECULES, answer_for, fault_for
