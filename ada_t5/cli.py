@@ -3,6 +3,8 @@
 Each subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int``, or, for the training
 commands whose flags come from dataclasses (HfArgumentParser), ``PASSTHROUGH = True`` and ``main(argv)``.
 A module is imported only when chosen, so ``ada-t5 --help`` stays instant (no torch / RDKit import).
+Every subcommand fails the same way on a user's mistake (``ada_t5.errors.run_command``): one ``error:`` line,
+exit status 2; flags are documented in snake_case and accepted in kebab-case too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import argparse
 import importlib
 import logging
 import sys
+
+from ada_t5.errors import ArgumentParser, run_command
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,8 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ada-t5", description=__doc__.splitlines()[0])
-    parser.add_argument("--log-level", default="INFO", help="logging level (DEBUG, INFO, WARNING)")
+    parser = ArgumentParser(prog="ada-t5", description=__doc__.splitlines()[0])
+    parser.add_argument("--log_level", default="INFO", help="logging level (DEBUG, INFO, WARNING)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -40,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_command(_dispatch, argv)
+
+
+def _dispatch(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     top, rest = parser.parse_known_args(argv)
@@ -50,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[top.command][0])
     if getattr(module, "PASSTHROUGH", False):
         return int(module.main(rest) or 0)
-    sub_parser = argparse.ArgumentParser(prog=f"ada-t5 {top.command}", description=COMMANDS[top.command][1])
+    sub_parser = ArgumentParser(prog=f"ada-t5 {top.command}", description=COMMANDS[top.command][1])
     module.add_arguments(sub_parser)
     # the remaining argv after the command name belongs to the subcommand
     args = sub_parser.parse_args(rest)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
+from ada_t5.errors import AdaT5Error
 
-class ConfigError(ValueError):
+
+class ConfigError(AdaT5Error, ValueError):
     pass
 
 
@@ -26,7 +28,9 @@ def read_yaml(path: str | os.PathLike) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(err, 'problem', None) or err}") from err
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of setting: value at the top level")
     return data
@@ -43,8 +47,12 @@ def parse_config(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
 
     from transformers import HfArgumentParser
 
+    class Parser(HfArgumentParser):  # a bad flag: one line, exit status 2 (as every ada-t5 command)
+        def error(self, message: str):
+            self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = HfArgumentParser(dataclass_types)
+    parser = Parser(dataclass_types)
     if argv and not argv[0].startswith("-") and argv[0].endswith((".yaml", ".yml")):
         config_path, argv = argv[0], argv[1:]
         values = read_yaml(config_path)
@@ -55,4 +63,9 @@ def parse_config(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         elif unknown:
             raise ConfigError(f"{config_path}: unknown setting(s) {', '.join(unknown)}")
         parser.set_defaults(**values)
-    return parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
+    try:
+        return parser.parse_args_into_dataclasses(args=argv, look_for_args_file=False)
+    except ValueError as err:  # a dataclass's (ours or transformers') check of a value the user gave
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(str(err).strip()) from err

@@ -22,12 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ada_t5.errors import AdaT5Error
+
 logger = logging.getLogger(__name__)
 
 ON_INVALID = ("raise", "flag")
 
 
-class InvalidInputError(ValueError):
+class InvalidInputError(AdaT5Error, ValueError):
     """Some inputs cannot be used; ``problems`` holds ``(index, input, reason)`` for each."""
 
     def __init__(self, kind: str, problems: list[tuple[int, str, str]]):

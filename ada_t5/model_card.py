@@ -21,6 +21,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ada_t5.errors import AdaT5Error
+
 logger = logging.getLogger(__name__)
 
 RUN_INFO = "run_info.json"
@@ -51,7 +53,7 @@ HYPERPARAMETERS = ("learning_rate", "max_steps", "per_device_train_batch_size", 
                    "generation_num_beams", "generation_max_new_tokens", "metric_for_best_model", "eval_steps")
 
 
-class HubPushError(RuntimeError):
+class HubPushError(AdaT5Error, RuntimeError):
     """The Hub cannot be used (offline, unreachable, no token) or the folder is not a checkpoint."""
 
 

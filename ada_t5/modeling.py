@@ -7,6 +7,8 @@ import logging
 import os
 from typing import Any
 
+from ada_t5.errors import AdaT5Error
+
 logger = logging.getLogger(__name__)
 
 # T5 v1.1 shapes (gated-GELU, untied lm_head, no dropout in pre-training) as published by Google;
@@ -27,7 +29,7 @@ _SHAPE_COMMON = dict(
 )
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(AdaT5Error, RuntimeError):
     pass
 
 

@@ -16,13 +16,15 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from ada_t5.errors import AdaT5Error
+
 logger = logging.getLogger(__name__)
 
 # logged with every validation, but not metrics of the model
 _NOT_METRICS = {"eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "eval_loss", "epoch", "step"}
 
 
-class NoTrainingLogError(FileNotFoundError):
+class NoTrainingLogError(AdaT5Error, FileNotFoundError):
     pass
 
 

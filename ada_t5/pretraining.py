@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from ada_t5.collators import LABEL_PAD, BidirectionalPairCollator
+from ada_t5.errors import ArgumentError
 from ada_t5.span_corruption import (
     MEAN_NOISE_SPAN_LENGTH,
     NOISE_DENSITY,
@@ -96,16 +97,16 @@ class PretrainDataArguments:
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
-            raise ValueError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
+            raise ArgumentError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
         if not 0 <= self.span_corruption_ratio <= 1:
-            raise ValueError("--span_corruption_ratio must be between 0 and 1")
+            raise ArgumentError("--span_corruption_ratio must be between 0 and 1")
         if self.max_length < 8:
-            raise ValueError("--max_length must be at least 8")
+            raise ArgumentError("--max_length must be at least 8")
         if self.shuffle_buffer_size < 0:
-            raise ValueError("--shuffle_buffer_size must be 0 (no shuffling) or more")
+            raise ArgumentError("--shuffle_buffer_size must be 0 (no shuffling) or more")
         unknown = set(self.corpus_columns) - {"smiles", "description"}
         if unknown or not self.corpus_columns:
-            raise ValueError("--span_corruption_columns: a comma-separated subset of smiles,description")
+            raise ArgumentError("--span_corruption_columns: a comma-separated subset of smiles,description")
 
     @property
     def corpus_columns(self) -> list[str]:
@@ -145,6 +146,10 @@ def load_raw_pairs(args: PretrainDataArguments, *, seed: int):
     for name, limit in (("train", args.max_train_samples), ("validation", args.max_eval_samples)):
         if limit is not None and name in splits and len(splits[name]) > limit:
             splits[name] = splits[name].select(range(limit))
+    from ada_t5.preflight import check_splits
+
+    check_splits(splits, validating=True, testing=False,
+                 source=", ".join(filter(None, (args.dataset, args.validation_file))))
     return splits
 
 
@@ -326,7 +331,7 @@ def prepare_split(pairs, args: PretrainDataArguments, tokenizer, *, seed: int, e
         texts = corpus_texts(pairs, args.corpus_columns, extra_files, num_proc=num_proc)
         span = pack_for_span_corruption(texts, tokenizer, tokens_length, num_proc=num_proc)
         if len(span) == 0:
-            raise ValueError(f"the span-corruption corpus holds fewer than {tokens_length} tokens: nothing to train on")
+            raise ArgumentError(f"the span-corruption corpus holds fewer than {tokens_length} tokens: nothing to train on")
     if args.objective == "mixture":
         return mix(translation, span, args.span_corruption_ratio, seed=seed)
     return translation if translation is not None else span
@@ -367,22 +372,3 @@ def load_or_build_datasets(args: PretrainDataArguments, tokenizer, *, seed: int,
     train = load_from_disk(str(folder / "train"))  # memory-mapped from the cache, as a later run sees it
     validation = load_from_disk(str(folder / "validation")) if (folder / "validation").is_dir() else None
     return train, validation
-
-
-def last_complete_checkpoint(output_dir: str | os.PathLike) -> str | None:
-    """The newest ``checkpoint-N`` whose save finished (``trainer_state.json``, written last, parses).
-
-    A run killed while saving leaves a partial folder; resuming from it would fail or, worse, load a
-    half-written optimizer. Keep ``save_total_limit`` >= 2 so the previous complete one is still there.
-    """
-    import re
-
-    folders = [p for p in Path(output_dir).glob("checkpoint-*") if p.is_dir() and re.fullmatch(r"checkpoint-\d+", p.name)]
-    for folder in sorted(folders, key=lambda p: int(p.name.split("-")[1]), reverse=True):
-        try:
-            json.loads((folder / "trainer_state.json").read_text())
-        except (OSError, ValueError):
-            logger.warning("%s is incomplete (interrupted while saving?): skipped", folder)
-            continue
-        return str(folder)
-    return None

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from ada_t5.errors import ArgumentError
 from ada_t5.pretraining import (
     PretrainDataArguments,
     _split_paths,
@@ -57,11 +58,11 @@ _LISTED = 100  # skipped rows kept in StreamChecker.problems
 def check_streaming_run(data_args: PretrainDataArguments, training_args) -> None:
     """Refuse what a stream cannot do, and set the data-loader mode that gives each rank distinct rows."""
     if not training_args.max_steps or training_args.max_steps <= 0:
-        raise ValueError("--streaming needs --max_steps: a stream has no length, so the number of steps (and the "
+        raise ArgumentError("--streaming needs --max_steps: a stream has no length, so the number of steps (and the "
                          "learning-rate schedule) cannot be derived from --num_train_epochs")
     accelerator = training_args.accelerator_config
     if accelerator.dispatch_batches:
-        raise ValueError("--streaming does not work with accelerator_config dispatch_batches=true: rank 0 would "
+        raise ArgumentError("--streaming does not work with accelerator_config dispatch_batches=true: rank 0 would "
                          "concatenate the ranks' batches, which per-batch padding makes of different widths; leave "
                          "dispatch_batches unset (each rank then reads the stream and keeps its own rows)")
     accelerator.dispatch_batches = False
@@ -348,7 +349,7 @@ class StreamPasses(torch.utils.data.IterableDataset):
             if empty:
                 # a data-loader worker left without a shard (file) of its own has nothing to read: not an error
                 if passes == 0 and torch.utils.data.get_worker_info() is None:
-                    raise ValueError(f"{self.label}: the stream holds no training rows")
+                    raise ArgumentError(f"{self.label}: the stream holds no training rows")
                 return
 
 
@@ -376,7 +377,7 @@ def build_streaming_datasets(args: PretrainDataArguments, tokenizer, *, seed: in
     if next(iter(stream), None) is None:
         extra = (" (span corruption keeps only whole rows of tokens_length tokens per 1,000 texts)"
                  if args.uses_span_corruption else "")
-        raise ValueError(f"{label}: the stream holds no training rows{extra}")
+        raise ArgumentError(f"{label}: the stream holds no training rows{extra}")
     return StreamPasses(stream, label), load_validation(args, tokenizer, seed=seed)
 
 

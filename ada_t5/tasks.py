@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ada_t5.errors import ArgumentError
+
 DEFAULT_MAX_LENGTH = 512
 
 
@@ -32,7 +34,7 @@ ALIASES = {"smiles2cap": "mol2text", "smiles2caption": "mol2text", "cap2smiles":
 def get_task(name: str) -> Task:
     key = ALIASES.get(name, name)
     if key not in TASKS:
-        raise ValueError(f"unknown task {name!r}; choose mol2text or text2mol (aliases: {', '.join(ALIASES)})")
+        raise ArgumentError(f"unknown task {name!r}; choose mol2text or text2mol (aliases: {', '.join(ALIASES)})")
     return TASKS[key]
 
 

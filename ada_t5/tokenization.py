@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ada_t5.errors import AdaT5Error, ArgumentError
 from ada_t5.hub import hub_unavailable_reason, looks_like_local_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,7 +69,7 @@ _TEXT_COLUMNS = ("smiles", "description")
 _PAIR_LOADER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".parquet", ".pq", ".arrow")
 
 
-class TokenizerLoadError(OSError):
+class TokenizerLoadError(AdaT5Error, OSError):
     """A tokenizer could not be loaded, or what was loaded is unusable (empty vocabulary, no eos/pad ...)."""
 
 
@@ -208,7 +209,7 @@ def _texts_from_pair_tsv(handle, path: Path, header: list[str]) -> list[str]:
         if not row:
             continue
         if len(row) != len(header):
-            raise ValueError(f"{path}:{line_number}: expected {len(header)} tab-separated fields "
+            raise ArgumentError(f"{path}:{line_number}: expected {len(header)} tab-separated fields "
                              f"({', '.join(header)}), got {len(row)}")
         for values, column in zip(per_column, columns):
             if row[column]:
@@ -281,17 +282,17 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = DEFAULT_VOCAB_SIZ
                         "and the fast-tokenizer conversion depend on them)")
     corpus = [text for text in texts if text]
     if not corpus:
-        raise ValueError("train_tokenizer: no (non-empty) texts to train on")
+        raise ArgumentError("train_tokenizer: no (non-empty) texts to train on")
     total = len(corpus)
     if max_sentences is not None and total > max_sentences:
         corpus = random.Random(seed).sample(corpus, max_sentences)
     needed = minimum_vocab_size(corpus)
     if vocab_size < needed:
-        raise ValueError(f"vocab_size={vocab_size} is too small for this corpus: 3 specials, {NUM_BYTE_PIECES} "
-                         f"byte pieces, {needed - 3 - NUM_BYTE_PIECES - NUM_SENTINELS} distinct characters and "
-                         f"{NUM_SENTINELS} sentinels already need {needed}")
+        raise ArgumentError(f"vocabulary size {vocab_size} (--vocab_size / --tokenizer_vocab_size) is too small for "
+                            f"this corpus: 3 specials, {NUM_BYTE_PIECES} byte pieces, {needed - 3 - NUM_BYTE_PIECES - NUM_SENTINELS} distinct characters and "
+                            f"{NUM_SENTINELS} sentinels already need {needed}")
     if max_piece_length < 1:
-        raise ValueError(f"max_piece_length must be positive, got {max_piece_length}")
+        raise ArgumentError(f"max_piece_length must be positive, got {max_piece_length}")
     longest = max(len(text.encode("utf-8")) for text in corpus)
     options: dict[str, Any] = dict(
         model_type="unigram",
@@ -337,7 +338,7 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = DEFAULT_VOCAB_SIZ
     try:
         spm.SentencePieceTrainer.train(sentence_iterator=iter(corpus), model_writer=model, **options)
     except RuntimeError as err:
-        raise ValueError(f"SentencePiece training failed on {len(corpus):,} texts: {err}") from err
+        raise ArgumentError(f"SentencePiece training failed on {len(corpus):,} texts: {err}") from err
     proto = model.getvalue()
     tokenizer = tokenizer_from_sentencepiece(proto)
     learned = len(tokenizer)
@@ -345,7 +346,7 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = DEFAULT_VOCAB_SIZ
         message = (f"the corpus ({len(corpus):,} texts) supports only {learned - NUM_SENTINELS} SentencePiece pieces: "
                    f"the tokenizer has {learned} tokens, not vocab_size={vocab_size}")
         if strict_vocab_size:
-            raise ValueError(message + "; lower vocab_size or add text")
+            raise ArgumentError(message + "; lower vocab_size or add text")
         logger.warning("%s", message)
     logger.info("trained a %d-token SentencePiece unigram tokenizer on %d texts in %.1f s", learned, len(corpus),
                 time.perf_counter() - started)

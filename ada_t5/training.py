@@ -10,11 +10,11 @@ TF32 where the GPU has it, dataloader workers, no per-step host sync, bf16 gener
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 
 from transformers import Seq2SeqTrainingArguments
 
+from ada_t5.errors import ArgumentError
 from ada_t5.metrics import LOWER_IS_BETTER
 from ada_t5.modeling import MODEL_SHAPES
 from ada_t5.tasks import DEFAULT_MAX_LENGTH, get_task
@@ -51,12 +51,12 @@ class ModelArguments:
                            self.model_shape)
             self.model_shape = None
         if bool(self.model_name_or_path) == bool(self.model_shape):
-            raise ValueError("set exactly one of --model_name_or_path (start from a checkpoint) or --model_shape "
+            raise ArgumentError("set exactly one of --model_name_or_path (start from a checkpoint) or --model_shape "
                              "(train a fresh model)")
         if self.model_shape and self.model_shape not in MODEL_SHAPES:
-            raise ValueError(f"unknown --model_shape {self.model_shape!r}; choose one of {', '.join(MODEL_SHAPES)}")
+            raise ArgumentError(f"unknown --model_shape {self.model_shape!r}; choose one of {', '.join(MODEL_SHAPES)}")
         if self.tokenizer_vocab_size < MIN_VOCAB_SIZE:
-            raise ValueError(f"--tokenizer_vocab_size must be at least {MIN_VOCAB_SIZE} (specials, 256 byte pieces, "
+            raise ArgumentError(f"--tokenizer_vocab_size must be at least {MIN_VOCAB_SIZE} (specials, 256 byte pieces, "
                              "printable ASCII and 100 sentinels)")
 
 
@@ -103,9 +103,9 @@ class DataArguments:
     def __post_init__(self):
         self.task = get_task(self.task).name
         if self.smiles_backslashes not in ("keep", "unescape"):
-            raise ValueError("--smiles_backslashes must be 'keep' or 'unescape'")
+            raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
         if self.max_source_length < 8 or self.max_target_length < 8:
-            raise ValueError("--max_source_length and --max_target_length must be at least 8")
+            raise ArgumentError("--max_source_length and --max_target_length must be at least 8")
 
 
 @dataclass
@@ -193,7 +193,11 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
 
         problem = decoding_problem(self.decoding_options(), flag_prefix="--generation_")
         if problem:
-            raise ValueError(problem)
+            raise ArgumentError(problem)
+        if self.learning_rate <= 0:
+            raise ArgumentError(f"--learning_rate must be above 0, not {self.learning_rate}")
+        if self.max_steps == 0 or (self.max_steps < 0 and self.num_train_epochs <= 0):
+            raise ArgumentError("--max_steps must be above 0 (or -1 with --num_train_epochs above 0)")
         super().__post_init__()
 
     def decoding_options(self) -> dict:
@@ -202,28 +206,6 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
                     do_sample=self.generation_do_sample, temperature=self.generation_temperature,
                     top_p=self.generation_top_p, repetition_penalty=self.generation_repetition_penalty,
                     no_repeat_ngram_size=self.generation_no_repeat_ngram_size)
-
-
-def resolve_checkpoint_to_resume(training_args) -> str | None:
-    """``--resume_from_checkpoint`` accepts a folder or ``latest``; refuses to clobber an existing run."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    output_dir = training_args.output_dir
-    last = get_last_checkpoint(output_dir) if os.path.isdir(output_dir) else None
-    requested = training_args.resume_from_checkpoint
-    if requested in ("latest", "last", "true", "True"):
-        if last is None:
-            raise FileNotFoundError(f"--resume_from_checkpoint {requested}: no checkpoint-* folder in {output_dir}")
-        return last
-    if requested:
-        if not os.path.isdir(requested):
-            raise FileNotFoundError(f"--resume_from_checkpoint: {requested} is not a folder")
-        return requested
-    if last is not None and not getattr(training_args, "overwrite_output_dir", False):
-        raise FileExistsError(
-            f"{output_dir} already holds {os.path.basename(last)}; pass --resume_from_checkpoint latest to "
-            "continue it, --overwrite_output_dir to start over, or another --output_dir")
-    return None
 
 
 def best_metric_settings(training_args, task_name: str) -> None:

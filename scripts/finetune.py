@@ -6,6 +6,7 @@ Works unchanged under ``accelerate launch scripts/finetune.py ...``. See configs
 import sys
 
 from ada_t5.commands.finetune import main
+from ada_t5.errors import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

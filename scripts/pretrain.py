@@ -7,6 +7,7 @@ docs/pretraining.md.
 import sys
 
 from ada_t5.commands.pretrain import main
+from ada_t5.errors import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -7,6 +7,7 @@ writes ``<split>_predictions.tsv`` (MolT5's evaluation format) and ``<split>_met
 import sys
 
 from ada_t5.commands.test import main
+from ada_t5.errors import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -7,6 +7,7 @@
 import sys
 
 from ada_t5.commands.train_tokenizer import main
+from ada_t5.errors import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

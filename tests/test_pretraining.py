@@ -17,7 +17,6 @@ from ada_t5.config import parse_config
 from ada_t5.pretraining import (
     MixtureCollator,
     PretrainDataArguments,
-    last_complete_checkpoint,
     load_or_build_datasets,
     mix,
     pack_for_span_corruption,
@@ -145,15 +144,6 @@ def test_translation_rows_collate_from_the_cached_arrow(demo_tokenizer, tmp_path
     decoded = demo_tokenizer.batch_decode(batch["input_ids"][:2], skip_special_tokens=True)
     assert decoded[0] == demo_tokenizer.decode(train[0]["smiles_ids"], skip_special_tokens=True)
     assert decoded[1] == demo_tokenizer.decode(train[1]["description_ids"], skip_special_tokens=True)
-
-
-def test_last_complete_checkpoint_skips_a_half_written_one(tmp_path):
-    for step, state in ((10, "{}"), (20, "{}"), (30, '{"global_st')):
-        (tmp_path / f"checkpoint-{step}").mkdir()
-        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
-    (tmp_path / "checkpoint-40").mkdir()  # killed before anything was written
-    assert last_complete_checkpoint(tmp_path) == str(tmp_path / "checkpoint-20")
-    assert last_complete_checkpoint(tmp_path / "none") is None
 
 
 def test_argument_validation():

@@ -194,7 +194,7 @@ def test_vocab_size_limits(caplog):
     corpus = synthetic_corpus()
     minimum = tk.minimum_vocab_size(corpus)
     assert minimum == 3 + 256 + 95 + 100  # specials, bytes, printable ASCII + "▁", sentinels
-    with pytest.raises(ValueError, match=r"vocab_size=300 is too small.*need"):
+    with pytest.raises(ValueError, match=r"vocabulary size 300 \(--vocab_size / --tokenizer_vocab_size\) is too small.*need"):
         tk.train_tokenizer(corpus, vocab_size=300)
     with pytest.raises(ValueError, match="supports only"):
         tk.train_tokenizer(corpus, vocab_size=5000, strict_vocab_size=True, num_threads=2)

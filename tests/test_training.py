@@ -1,4 +1,4 @@
-"""Training arguments: the paper's defaults, every shipped YAML, overrides, resuming, best-metric direction."""
+"""Training arguments: the paper's defaults, every shipped YAML, overrides, best-metric direction."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ada_t5.training import (
     FinetuneTrainingArguments,
     ModelArguments,
     best_metric_settings,
-    resolve_checkpoint_to_resume,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,21 +98,6 @@ def _training_args(tmp_path, **kwargs):
                                                    "--bf16", "false",
                                                    *[x for k, v in kwargs.items() for x in (f"--{k}", str(v))]])
     return train
-
-
-def test_resume_latest_finds_the_last_checkpoint_and_a_finished_run_is_never_clobbered(tmp_path):
-    (tmp_path / "checkpoint-5").mkdir()
-    (tmp_path / "checkpoint-10").mkdir()
-    args = _training_args(tmp_path, resume_from_checkpoint="latest")
-    assert resolve_checkpoint_to_resume(args) == str(tmp_path / "checkpoint-10")
-    with pytest.raises(FileExistsError, match="resume_from_checkpoint latest"):
-        resolve_checkpoint_to_resume(_training_args(tmp_path))
-    assert resolve_checkpoint_to_resume(_training_args(tmp_path, overwrite_output_dir="true")) is None
-    with pytest.raises(FileNotFoundError, match="not a folder"):
-        resolve_checkpoint_to_resume(_training_args(tmp_path, resume_from_checkpoint=tmp_path / "nope"))
-    empty = tmp_path / "empty"
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
-        resolve_checkpoint_to_resume(_training_args(empty, resume_from_checkpoint="latest"))
 
 
 @pytest.mark.parametrize(("metric", "greater"), [(None, True), ("levenshtein", False), ("eval_fcd", False),

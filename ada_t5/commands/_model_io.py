@@ -18,11 +18,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ada_t5.errors import AdaT5Error
+
 COLUMN_NAMES = {"caption": ("smiles", "SMILES", "canonical_smiles", "mol"),
                 "generate": ("description", "text", "caption", "prompt")}
 
 
-class InputFileError(ValueError):
+class InputFileError(AdaT5Error, ValueError):
     pass
 
 

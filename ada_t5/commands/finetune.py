@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ada_t5.errors import ArgumentError
 from ada_t5.training import DataArguments, EvalArguments, FinetuneTrainingArguments, ModelArguments
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def load_raw_splits(data_args: DataArguments, *, seed: int):
         for split, path in files.items():
             splits[split] = data.load_pairs(path, **options)
     if "train" not in splits:
-        raise ValueError(f"no train split found in {files or data_args.dataset}")
+        raise ArgumentError(f"no train split found in {files or data_args.dataset}")
     for split, limit in (("train", data_args.max_train_samples), ("validation", data_args.max_eval_samples),
                          ("test", data_args.max_test_samples)):
         if limit is not None and split in splits and len(splits[split]) > limit:
@@ -82,26 +83,35 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     from transformers import set_seed
 
     from ada_t5 import metrics
+    from ada_t5.checkpoints import resolve_checkpoint_to_resume
     from ada_t5.generation import GenerationSettings
     from ada_t5.modeling import build_model, count_parameters
     from ada_t5.predict import predict_split
+    from ada_t5.preflight import check_metric_resources, check_output_dir, check_splits
     from ada_t5.tasks import get_task, tokenize_pairs
-    from ada_t5.training import best_metric_settings, build_seq2seq_trainer, resolve_checkpoint_to_resume
+    from ada_t5.training import best_metric_settings, build_seq2seq_trainer
 
     started = time.time()
     state = PartialState()
     task = get_task(data_args.task)
     output_dir = Path(training_args.output_dir)
-    resume_from = resolve_checkpoint_to_resume(training_args)
+    # Preflight: everything the run needs is checked before the first step (ada_t5/preflight.py).
+    check_output_dir(output_dir)
     if training_args.push_to_hub:  # fail now, not after training, when the final upload cannot happen
         from ada_t5.model_card import check_can_push
 
         check_can_push()
-    set_seed(training_args.seed)
-
     with state.main_process_first():
         splits = load_raw_splits(data_args, seed=training_args.seed)
     logger.info("data: %s", ", ".join(f"{name} {len(ds):,}" for name, ds in splits.items()))
+    validating = "validation" in splits and training_args.eval_strategy != "no"
+    testing = eval_args.do_test and "test" in splits
+    check_splits(splits, validating=validating, testing=testing, source=_data_source(data_args))
+    if validating or testing:
+        check_metric_resources(task.name, text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor),
+                               fcd=testing or (validating and eval_args.validation_fcd))
+    resume_from = resolve_checkpoint_to_resume(training_args)  # last: it may clear a finished run's checkpoints
+    set_seed(training_args.seed)
     tokenizer = prepare_tokenizer(model_args, splits["train"], output_dir, resume_from)
     model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
                         model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
@@ -153,6 +163,11 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         finish_finetune_run(result, model_args, data_args, training_args)  # run_info.json, README.md; push
         print(format_summary(result, task.name, training_args, time.time() - started), flush=True)
     return result
+
+
+def _data_source(data_args: DataArguments) -> str:
+    files = [f for f in (data_args.train_file, data_args.validation_file, data_args.test_file) if f]
+    return ", ".join(files) if files else data_args.dataset
 
 
 def _tristate(value: str):

@@ -29,20 +29,6 @@ class PretrainResult:
     eval_loss: float | None
 
 
-def resolve_resume(training_args) -> str | None:
-    """``latest`` means the newest *complete* checkpoint; otherwise as fine-tuning (never clobber a run)."""
-    from ada_t5.pretraining import last_complete_checkpoint
-    from ada_t5.training import resolve_checkpoint_to_resume
-
-    if training_args.resume_from_checkpoint in ("latest", "last", "true", "True"):
-        found = last_complete_checkpoint(training_args.output_dir) if Path(training_args.output_dir).is_dir() else None
-        if found is None:
-            raise FileNotFoundError(f"--resume_from_checkpoint latest: no complete checkpoint-* folder in "
-                                    f"{training_args.output_dir}")
-        return found
-    return resolve_checkpoint_to_resume(training_args)
-
-
 def prepare_tokenizer(model_args: ModelArguments, data_args: PretrainDataArguments, output_dir: Path,
                       resume_from: str | None, raw_pairs_fn):
     """The checkpoint's (or a named) tokenizer, or a SentencePiece one trained on the train pairs."""
@@ -71,6 +57,7 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
     from accelerate import PartialState
     from transformers import set_seed
 
+    from ada_t5.checkpoints import resolve_checkpoint_to_resume
     from ada_t5.modeling import build_model, count_parameters
     from ada_t5.pretraining import build_collator, load_or_build_datasets, load_raw_pairs
     from ada_t5.training import build_seq2seq_trainer
@@ -78,7 +65,7 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
     started = time.time()
     state = PartialState()
     output_dir = Path(training_args.output_dir)
-    resume_from = resolve_resume(training_args)
+    resume_from = resolve_checkpoint_to_resume(training_args)
     set_seed(training_args.seed)
 
     raw = {}

@@ -165,7 +165,9 @@ def format_summary(s: dict, output: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="generate_pseudo_data.py", description=__doc__.splitlines()[0])
+    from ada_t5.errors import ArgumentParser
+
+    parser = ArgumentParser(prog="generate_pseudo_data.py", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -173,4 +175,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from ada_t5.errors import run_command
+
+    sys.exit(run_command(main))

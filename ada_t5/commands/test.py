@@ -11,6 +11,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 
+from ada_t5.errors import ArgumentError
 from ada_t5.training import DataArguments, EvalArguments
 
 logger = logging.getLogger(__name__)
@@ -46,14 +47,14 @@ class TestArguments:
     def __post_init__(self):
         self.checkpoint = self.checkpoint or self.output_dir
         if not self.checkpoint:
-            raise ValueError("--checkpoint is required (a checkpoint folder or Hub id), or a config with output_dir")
+            raise ArgumentError("--checkpoint is required (a checkpoint folder or Hub id), or a config with output_dir")
         if self.split not in ("train", "validation", "test"):
-            raise ValueError("--split must be train, validation or test")
+            raise ArgumentError("--split must be train, validation or test")
         from ada_t5.generation import DECODING_OPTIONS, decoding_problem
 
         problem = decoding_problem({name: getattr(self, name) for name in DECODING_OPTIONS}, flag_prefix="--")
         if problem:
-            raise ValueError(problem)
+            raise ArgumentError(problem)
 
     def decoding_options(self) -> dict:
         from ada_t5.generation import DECODING_OPTIONS
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     # the demo's split depends on the seed: the fine-tuning default, so its test rows are the ones held out
     splits = load_raw_splits(data_args, seed=test_args.seed)
     if test_args.split not in splits:
-        raise SystemExit(f"error: no {test_args.split} split in {data_args.dataset}")
+        raise ArgumentError(f"no {test_args.split} split in {data_args.dataset}")
     tokenizer = load_tokenizer(test_args.checkpoint)
     model = load_pretrained_model(test_args.checkpoint, tokenizer)
     device = ("cuda" if torch.cuda.is_available() else "cpu") if test_args.device == "auto" else test_args.device

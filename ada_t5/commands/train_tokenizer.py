@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="train_tokenizer.py", description=__doc__.splitlines()[0])
+    from ada_t5.errors import ArgumentParser
+
+    parser = ArgumentParser(prog="train_tokenizer.py", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -73,4 +75,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from ada_t5.errors import run_command
+
+    sys.exit(run_command(main))

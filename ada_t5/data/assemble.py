@@ -144,7 +144,7 @@ def _raise_first(label: str, unit: str, problems: list[Problem], row_bad: dict[i
     others = len(everything) - 1
     if others:
         extra = (f" (and {others:,} more invalid row{'s' if others > 1 else ''}"
-                 f"{'' if smiles_checked else ' before checking SMILES'}; skip_invalid=True skips and reports them)")
+                 f"{'' if smiles_checked else ' before checking SMILES'}; --skip_invalid true skips and reports them)")
     else:
-        extra = " (skip_invalid=True skips and reports such rows)"
+        extra = " (--skip_invalid true, or skip_invalid=True in Python, skips and reports such rows)"
     raise _error(label, first, unit, extra)

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ada_t5.errors import AdaT5Error
 
-class DataFormatError(ValueError):
+
+class DataFormatError(AdaT5Error, ValueError):
     """Bad pair data. ``path``: the file (or Hub id); ``line``: 1-based physical line, or the 0-based row
     index when ``unit == "row"`` (Parquet / Arrow / Hub data), or None; ``field``: the column or key as
     the source names it, or None."""

@@ -93,7 +93,7 @@ def _resolve_columns(available: Sequence[str], columns: Mapping[str, str | None]
             name = wanted if wanted in available else by_lower.get(str(wanted).lower())
             if name is None:
                 raise DataFormatError(
-                    f"{where}: column {wanted!r} (columns={{'{ours}': {wanted!r}}}) not found; "
+                    f"{where}: column {wanted!r} (--{ours}_column {wanted}) not found; "
                     f"found {available}", path=path, line=1 if where.endswith(":1") else None, field=wanted)
             resolved[ours] = name
             continue
@@ -106,7 +106,8 @@ def _resolve_columns(available: Sequence[str], columns: Mapping[str, str | None]
         expected = "; ".join(f"{ours}: one of {', '.join(COLUMN_ALIASES[ours])}" for ours in missing)
         raise DataFormatError(
             f"{where}: no {' or '.join(repr(m) for m in missing)} column: found {available}; expected "
-            f"(case-insensitive) {expected}; or name them with columns={{'smiles': ..., 'description': ...}}",
+            f"(case-insensitive) {expected}; or name them with --smiles_column and --description_column "
+            "(columns={'smiles': ..., 'description': ...} in Python)",
             path=path, line=1 if where.endswith(":1") else None, field=missing[0])
     return resolved
 

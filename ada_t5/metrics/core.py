@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ada_t5.errors import AdaT5Error
+
 TASKS = ("mol2text", "text2mol")
 
 # The keys (and their order) of ``Scores.aggregate`` and of the CLI's metrics.json; the rest of the project
@@ -22,7 +24,7 @@ KEYS = {"mol2text": MOL2TEXT_KEYS, "text2mol": TEXT2MOL_KEYS}
 LOWER_IS_BETTER = frozenset({"levenshtein", "fcd"})
 
 
-class MetricResourceError(RuntimeError):
+class MetricResourceError(AdaT5Error, RuntimeError):
     """A resource a metric needs (tokenizer vocab, WordNet, FCD model) is missing; the message says how to get it."""
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ada_t5.errors import AdaT5Error
 from ada_t5.metrics.core import TASKS, check_task
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ HEADERS = {"mol2text": ("SMILES", "ground truth", "output"), "text2mol": ("descr
 _UNWRITABLE = re.compile(r"[\t\r\n\x00]")
 
 
-class PredictionFileError(ValueError):
+class PredictionFileError(AdaT5Error, ValueError):
     """A predictions file that is not in MolT5's format; the message names the file and line."""
 
     def __init__(self, path: str | os.PathLike, line: int | None, message: str) -> None:

@@ -18,6 +18,8 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ada_t5.errors import AdaT5Error
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,7 +42,7 @@ class Answer:
     attempts: int = 1
 
 
-class BackendFatal(RuntimeError):
+class BackendFatal(AdaT5Error, RuntimeError):
     """An error every further request would hit too (bad key, wrong URL or model): stop the run."""
 
 

@@ -2,16 +2,19 @@
 
 A :class:`Template` has three format strings: ``system`` (the role), ``user`` (task, ``{examples}``, the
 query ``{smiles}``, output rules) and ``example`` (one retrieved example: ``{index}``, ``{smiles}``,
-``{description}``, ``{similarity}``). Only these ``{names}`` are substituted, so any other braces in a template
-are kept as written. A template file overrides the default: ``.yaml``/``.yml`` with any of the keys
-``system``, ``user``, ``example``; any other file is the ``user`` text alone. :attr:`Template.hash` (12 hex
-characters of the SHA-256 of the three strings) goes into every output line's provenance.
+``{description}``, ``{similarity}``). Any other ``{name}`` is an error when the template is made (a misspelt
+``{exmaples}`` would otherwise be sent literally, without the examples); ``{{name}}`` and braces around
+anything else (JSON, ``{ }``) are kept as written. A template file overrides the default: ``.yaml``/``.yml``
+with any of the keys ``system``, ``user``, ``example``; any other file is the ``user`` text alone.
+:attr:`Template.hash` (12 hex characters of the SHA-256 of the three strings) goes into every output line's
+provenance.
 
 MolT5's doubled backslashes are undone in the SMILES shown to the model (an LLM has never seen them).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ada_t5.chem import unescape_backslashes
+from ada_t5.errors import ArgumentError
 
 DEFAULT_SYSTEM = (
     "You are an expert chemist. You write accurate, concise descriptions of molecules in the style of the ChEBI "
@@ -45,7 +49,10 @@ Do not repeat the SMILES, do not explain your reasoning, and do not copy an exam
 DEFAULT_EXAMPLE = "Example {index}:\nSMILES: {smiles}\nDescription: {description}\n"
 
 _KEYS = ("system", "user", "example")
+_ANY_NAME = re.compile(r"(?<!\{)\{([A-Za-z_]\w*)\}(?!\})")
 _PLACEHOLDER = re.compile(r"\{(k|examples|smiles|index|description|similarity)\}")
+ALLOWED = {"system": (), "user": ("k", "examples", "smiles"),
+           "example": ("index", "smiles", "description", "similarity")}
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,22 @@ class Template:
     example: str = DEFAULT_EXAMPLE
 
     def __post_init__(self):
+        for key, allowed in ALLOWED.items():
+            for name in _ANY_NAME.findall(getattr(self, key)):
+                if name not in allowed:
+                    close = difflib.get_close_matches(name, allowed, n=1)
+                    raise ArgumentError(
+                        f"template {key}: unknown placeholder {{{name}}}"
+                        + (f" (did you mean {{{close[0]}}}?)" if close else "")
+                        + f"; the {key} text may use {', '.join('{' + a + '}' for a in allowed) or 'none'}"
+                        f" ({{{{{name}}}}} is kept as written)")
         if "{smiles}" not in self.user:
-            raise ValueError("a prompt template's user text must contain {smiles} (where the molecule goes)")
+            raise ArgumentError("a prompt template's user text must contain {smiles} (where the molecule goes)")
+
+    @property
+    def shows_examples(self) -> bool:
+        """Whether the user text places the retrieved examples (``{examples}``) in the prompt."""
+        return "{examples}" in self.user
 
     @property
     def hash(self) -> str:
@@ -101,16 +122,21 @@ def load_template(path: str | os.PathLike | None) -> Template:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            raise ArgumentError(f"{where}: not valid YAML: {getattr(err, 'problem', None) or err}") from None
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: a template YAML must be a mapping with keys {', '.join(_KEYS)}")
+            raise ArgumentError(f"{path}: a template YAML must be a mapping with keys {', '.join(_KEYS)}")
         unknown = sorted(set(data) - set(_KEYS))
         if unknown:
-            raise ValueError(f"{path}: unknown template key(s) {', '.join(unknown)} (allowed: {', '.join(_KEYS)})")
+            raise ArgumentError(f"{path}: unknown template key(s) {', '.join(unknown)} (allowed: {', '.join(_KEYS)})")
         try:
             return Template(**{k: str(v) for k, v in data.items()})
         except ValueError as err:
-            raise ValueError(f"{path}: {err}") from None
+            raise ArgumentError(f"{path}: {err}") from None
     try:
         return Template(user=text)
     except ValueError as err:

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ada_t5.errors import ArgumentError
 from ada_t5.pseudo import store
 from ada_t5.pseudo.backends import Answer, Backend, BackendFatal, Request
 from ada_t5.pseudo.filters import FilterConfig, clean, reject_reason
@@ -85,6 +86,9 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
     k = config.k if uses_prompt else 0
     if k > 0 and not config.pool:
         raise ValueError("retrieval needs a pool of described molecules (pool=...), or k=0 for zero-shot prompts")
+    if k > 0 and not template.shows_examples:  # the provenance would list examples that were never sent
+        raise ArgumentError(f"the template {config.template or ''} has no {{examples}} placeholder, so the {k} "
+                            "retrieved examples would not be sent: add {examples} to its user text, or pass --k 0")
 
     repaired = store.repair(output) + store.repair(rejected_path)
     done = store.scan(output)

@@ -1,5 +1,7 @@
 """Prompt templates: the default's parts, examples in order, overrides from files, the provenance hash."""
 
+import json
+
 import pytest
 
 from ada_t5.pseudo.prompts import Example, Template, load_template
@@ -41,3 +43,25 @@ def test_instructions_are_the_templates_own_sentences():
     parts = Template().instructions()
     assert any("given the SMILES of a molecule" in p for p in parts)
     assert not any("{" in p for p in parts)
+
+
+@pytest.mark.parametrize(("key", "text", "named"), [
+    ("user", "Describe {smiles} after {exmaples}", "{exmaples} (did you mean {examples}?)"),
+    ("example", "{index}: {smile} -> {description}", "{smile} (did you mean {smiles}?)"),
+    ("system", "You describe {smiles}", "{smiles}"),  # the system text is sent as written: nothing is filled
+])
+def test_an_unknown_placeholder_is_an_error_naming_the_file_and_key(tmp_path, key, text, named):
+    """Issue 11, bad case 3: a misspelt placeholder was sent literally, without the examples."""
+    path = tmp_path / "t.yaml"
+    fields = {"user": "Describe {smiles} after {examples}", key: text}
+    path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in fields.items()))
+    with pytest.raises(ValueError) as caught:
+        load_template(path)
+    assert str(caught.value).startswith(f"{path}: template {key}: unknown placeholder {named}")
+
+
+def test_a_template_yaml_error_names_the_file_and_line(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text('user: "Describe {smiles}"\nexample: [unclosed\n')
+    with pytest.raises(ValueError, match=rf"^{path}:\d+: not valid YAML"):
+        load_template(path)

@@ -183,3 +183,18 @@ def test_cli_config_and_fatal_error(tmp_path, chat_server, molecules_file, capsy
                          "--base_url", server.base_url, "--model", "m", "--no_progress"])
     assert code == 1 and "STOPPED" in capsys.readouterr().out
     assert (tmp_path / "x.jsonl").read_text() == ""
+
+
+def test_a_template_without_examples_stops_before_the_first_request(tmp_path, chat_server, molecules_file,
+                                                                   pool_file):
+    """Retrieved examples that the template would not send must not be recorded as the provenance."""
+    template = tmp_path / "t.txt"
+    template.write_text("Describe {smiles}.")
+    out = tmp_path / "pseudo.jsonl"
+    config = GenerationConfig([str(molecules_file)], str(out), pool=[str(pool_file)], k=2, template=str(template),
+                              progress=False)
+    with chat_server() as server:
+        with pytest.raises(ValueError, match=r"no \{examples\} placeholder.*--k 0"):
+            run_generation(config, backend_for(server))
+        assert sum(server.attempts.values()) == 0
+    assert not out.exists() or out.read_text() == ""
