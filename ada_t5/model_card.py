@@ -88,7 +88,9 @@ def write_run_info(output_dir, model_args, data_args, training_args, result=None
     files = {k: v for k, v in (("train_file", data_args.train_file), ("validation_file", data_args.validation_file),
                                ("test_file", data_args.test_file)) if v}
     info = {"task": data_args.task, "model_name_or_path": model_args.model_name_or_path,
-            "model_shape": model_args.model_shape, "dataset": data_args.dataset, **files,
+            "model_shape": model_args.model_shape, **files,
+            # explicit files replace the demo entirely (ada_t5.commands.finetune.load_raw_splits)
+            "dataset": data_args.train_file if data_args.dataset == "demo" and files else data_args.dataset,
             "hyperparameters": hyper}
     if result is not None:
         info.update(best_checkpoint=Path(result.best_checkpoint).name if result.best_checkpoint else None,
@@ -168,30 +170,48 @@ def _count_parameters(folder: Path) -> int | None:
 # ---------------------------------------------------------------------------------------------- rendering
 
 
-def render_card(info: CardInfo, repo_id: str) -> str:
-    """The README.md of the model repository."""
-    import yaml
+def pipeline_tag() -> str | None:
+    """The Hub pipeline of a T5 seq2seq model, only when the installed transformers still has that pipeline
+    (transformers 5 removed ``text2text-generation``; a tag its widget cannot run would mislead)."""
+    try:
+        from transformers.pipelines import SUPPORTED_TASKS
+    except ImportError:  # pragma: no cover
+        return None
+    return "text2text-generation" if "text2text-generation" in SUPPORTED_TASKS else None
+
+
+def card_metadata(info: CardInfo, repo_id: str):
+    """The card's YAML header as ``huggingface_hub.ModelCardData`` (validated model-index). A local data path
+    never becomes a ``dataset.type``: a Hub id is used as is, a local folder or file by its name."""
+    from huggingface_hub import EvalResult, ModelCardData
 
     task = info.task or "mol2text"
     tags = ["ada-t5", "t5", "chemistry", "smiles",
             "molecule-captioning" if task == "mol2text" else "text-based-molecule-generation"]
-    meta: dict = {"library_name": "transformers", "pipeline_tag": "text2text-generation", "language": ["en"],
-                  "tags": tags}
-    if info.license:
-        meta["license"] = info.license
-    if info.base_model and _is_hub_id(info.base_model):
-        meta["base_model"] = info.base_model
-    if info.dataset and _is_hub_id(info.dataset):
-        meta["datasets"] = [info.dataset]
+    dataset_id = info.dataset if info.dataset and _is_hub_id(info.dataset) else None
+    local = Path(info.dataset or "unknown")
+    dataset_name = dataset_id or _slug(local.stem if local.suffix else local.name)
     computed = {k: v for k, v in info.metrics.items() if v is not None}
-    if computed:
-        meta["model-index"] = [{"name": repo_id.split("/")[-1], "results": [{
-            "task": {"type": "text2text-generation", "name": TASK_TITLES[task]},
-            "dataset": {"name": info.dataset or "unknown", "type": info.dataset or "unknown",
-                        "split": info.metrics_split},
-            "metrics": [{"type": k, "name": METRIC_NAMES[k], "value": round(float(v), 4)} for k, v in computed.items()],
-        }]}]
-    lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", "",
+    results = [EvalResult(task_type="text2text-generation", task_name=TASK_TITLES[task], dataset_type=dataset_name,
+                          dataset_name=dataset_name, dataset_split=info.metrics_split, metric_type=key,
+                          metric_name=METRIC_NAMES[key], metric_value=round(float(value), 4))
+               for key, value in computed.items()]
+    return ModelCardData(language=["en"], license=info.license, library_name="transformers", tags=tags,
+                         base_model=info.base_model if info.base_model and _is_hub_id(info.base_model) else None,
+                         datasets=[dataset_id] if dataset_id else None, pipeline_tag=pipeline_tag(),
+                         model_name=repo_id.split("/")[-1], eval_results=results or None)
+
+
+def _slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "unknown"
+
+
+def render_card(info: CardInfo, repo_id: str) -> str:
+    """The README.md of the model repository."""
+    task = info.task or "mol2text"
+    lines = ["---", card_metadata(info, repo_id).to_yaml(), "---", "",
              f"# {repo_id.split('/')[-1]}", "",
              f"A T5 model for **{TASK_TITLES[task]}**, fine-tuned with ada-t5, an implementation of *From "
              "Artificially Real to Real: Leveraging Pseudo Data from Large Language Models for Low-Resource Molecule "
@@ -313,6 +333,28 @@ def check_can_push() -> str:
     return token
 
 
+def resolve_repo_id(hub_model_id: str | None, output_dir, token: str | None = None) -> str:
+    """``owner/name`` for ``--push_to_hub``, found before training: ``--hub_model_id`` as given, or the
+    output folder's name, under the token's user when no owner is named."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    name = hub_model_id or Path(output_dir).resolve().name
+    if "/" not in name:
+        from huggingface_hub import HfApi
+
+        try:
+            owner = HfApi(token=token).whoami()["name"]
+        except Exception as error:  # noqa: BLE001 - network, bad token: one message for the user
+            raise HubPushError(f"--push_to_hub: cannot find the token's user name to make {name!r} an owner/name "
+                               f"repo id ({type(error).__name__}: {error}); pass --hub_model_id owner/name") from None
+        name = f"{owner}/{name}"
+    try:
+        validate_repo_id(name)
+    except HFValidationError as error:
+        raise HubPushError(f"--hub_model_id {name!r} is not a valid Hub repo id: {error}") from None
+    return name
+
+
 def push(folder, repo_id: str, *, dry_run: bool = False, dry_run_dir=None, metrics=None, private: bool = False,
          commit_message: str = "Upload ada-t5 model", revision: str | None = None, **card_overrides) -> PushResult:
     """Stage ``folder`` with a generated card and upload it to ``repo_id`` (or only stage it: ``dry_run``)."""
@@ -341,15 +383,16 @@ def push(folder, repo_id: str, *, dry_run: bool = False, dry_run_dir=None, metri
     return PushResult(repo_id, folder, files, url)
 
 
-def finish_finetune_run(result, model_args, data_args, training_args) -> Path:
-    """End of fine-tuning: run_info.json and README.md into the output folder; upload it if --push_to_hub."""
+def finish_finetune_run(result, model_args, data_args, training_args, *, push_to: str | None = None) -> Path:
+    """End of fine-tuning: run_info.json and README.md into the output folder; with ``push_to`` (the repo id
+    resolved before training) one upload of the best model, tokenizer, metrics and this card."""
     output_dir = Path(training_args.output_dir)
     write_run_info(output_dir, model_args, data_args, training_args, result)
-    repo_id = training_args.hub_model_id or output_dir.name
+    repo_id = push_to or training_args.hub_model_id or output_dir.name
     card_path = output_dir / "README.md"
     card_path.write_text(render_card(collect_info(output_dir), repo_id), encoding="utf-8")
-    if getattr(training_args, "push_to_hub", False):
-        pushed = push(output_dir, repo_id, private=bool(getattr(training_args, "hub_private_repo", False)),
+    if push_to:
+        pushed = push(output_dir, push_to, private=bool(getattr(training_args, "hub_private_repo", False)),
                       commit_message="ada-t5: final model, tokenizer, metrics and model card")
         logger.info("uploaded %s to https://huggingface.co/%s", output_dir, pushed.repo_id)
     return card_path

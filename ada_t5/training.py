@@ -167,6 +167,9 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
         "help": "where logs go: tensorboard (default), wandb, all, none"})
     train_sampling_strategy: str = field(default="group_by_length", metadata={
         "help": "group_by_length: batches of similar length, so per-batch padding stays short"})
+    hub_strategy: str = field(default="end", metadata={
+        "help": "with --push_to_hub: 'end' uploads once, at the end, the best model, tokenizer and model card; "
+                "'checkpoint' / 'every_save' / 'all_checkpoints' also let the Trainer upload checkpoints"})
     dataloader_num_workers: int = field(default=2, metadata={"help": "collation in worker processes"})
     logging_nan_inf_filter: bool = field(default=False, metadata={
         "help": "HF's NaN filter reads the loss on the host every step (a GPU sync); off"})

@@ -146,3 +146,64 @@ def test_fine_tuning_with_push_to_hub_fails_before_training_when_offline(tmp_pat
     with pytest.raises(HubPushError, match="HF_HUB_OFFLINE"):
         finetune.run_finetune(*args)
     assert time.perf_counter() - started < 10 and not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_fine_tuning_pushes_once_at_the_end_the_model_tokenizer_and_our_card(tmp_path, monkeypatch):
+    """Issue 11: the Trainer pushed output_dir (training_args.bin, runs/, checkpoints) at every save and its own
+    card before ours, and without --hub_model_id the folder name was used as the repo id and failed after the
+    run. Now: the id is owner/name, found before training; one commit at the end; only what belongs there."""
+    import huggingface_hub
+    from huggingface_hub import ModelCard
+
+    from ada_t5.commands import finetune
+    from ada_t5.config import parse_config
+
+    calls = []
+
+    def whoami(self, *args, **kwargs):
+        calls.append(("whoami",))
+        return {"name": "tester"}
+
+    def create_repo(self, repo_id, **kwargs):
+        calls.append(("create_repo", repo_id))
+
+    def upload_folder(self, *, folder_path, repo_id, **kwargs):
+        files = {p.relative_to(folder_path).as_posix(): p.read_bytes() for p in Path(folder_path).rglob("*")
+                 if p.is_file()}
+        calls.append(("commit", repo_id, files))
+        return type("Commit", (), {"commit_url": f"https://huggingface.co/{repo_id}/commit/abc"})()
+
+    # HfApi's network methods record instead; the Trainer's own pushes (module-level huggingface_hub
+    # functions) would still go to the real, offline client and fail the run
+    for name, method in (("whoami", whoami), ("create_repo", create_repo), ("upload_folder", upload_folder)):
+        monkeypatch.setattr(huggingface_hub.HfApi, name, method)
+    monkeypatch.setattr("ada_t5.hub.hub_unavailable_reason", lambda: None)
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    data = tmp_path / "pairs.txt"
+    data.write_text("CID\tSMILES\tdescription\n" + "".join(
+        f"{i}\t{smiles}\tThe molecule is {name}.\n"
+        for i, (smiles, name) in enumerate([("CCO", "ethanol"), ("CC(=O)O", "acetic acid"), ("c1ccccc1", "benzene"),
+                                            ("CCN", "ethylamine")])))
+    output_dir = tmp_path / "my-run"
+    args = ["--dataset", "demo", "--train_file", str(data), "--validation_file", str(data), "--test_file", str(data),
+            "--model_shape", "tiny", "--max_steps", "2", "--eval_steps", "1", "--save_steps", "1",
+            "--warmup_steps", "0", "--per_device_train_batch_size", "2", "--tokenizer_vocab_size", "500",
+            "--generation_max_new_tokens", "8", "--bf16", "false", "--dataloader_num_workers", "0",
+            "--report_to", "tensorboard", "--disable_tqdm", "true", "--text_tokenizer", "simple", "--meteor", "false",
+            "--num_examples_to_show", "0", "--push_to_hub", "true", "--output_dir", str(output_dir)]
+    finetune.run_finetune(*parse_config(finetune.ARGUMENT_TYPES, args))
+
+    assert list(output_dir.glob("checkpoint-*")) and list((output_dir / "runs").rglob("*"))  # kept locally
+    commits = [call for call in calls if call[0] == "commit"]
+    assert len(commits) == 1, [call[:2] for call in calls]
+    assert [call[:2] for call in calls if call[0] != "commit"] == [("whoami",), ("create_repo", "tester/my-run")]
+    _, repo_id, files = commits[0]
+    assert repo_id == "tester/my-run"
+    assert {"README.md", "config.json", "model.safetensors", "tokenizer.json", "test_metrics.json"} <= set(files)
+    assert not [f for f in files if f.startswith(("checkpoint-", "runs/")) or f.endswith(("training_args.bin",
+                                                                                             ".pt", ".pth"))]
+    card = ModelCard(files["README.md"].decode("utf-8"))
+    assert card.data.model_name == "my-run" and "ada-t5" in card.data.tags
+    assert card.data.eval_results and all(r.dataset_type == "pairs" for r in card.data.eval_results)
+    assert str(tmp_path) not in card.content.split("---")[1]  # no local path in the metadata
+    assert "@inproceedings{chen2024artificially" in card.text

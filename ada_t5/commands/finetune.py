@@ -97,10 +97,15 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     output_dir = Path(training_args.output_dir)
     # Preflight: everything the run needs is checked before the first step (ada_t5/preflight.py).
     check_output_dir(output_dir)
+    push_to = None
     if training_args.push_to_hub:  # fail now, not after training, when the final upload cannot happen
-        from ada_t5.model_card import check_can_push
+        from ada_t5.model_card import check_can_push, resolve_repo_id
 
-        check_can_push()
+        push_to = training_args.hub_model_id = resolve_repo_id(training_args.hub_model_id, output_dir,
+                                                               check_can_push())
+        # One upload at the end, ours (best model, tokenizer, card); the Trainer pushes checkpoints only when
+        # --hub_strategy asks for them, and never its own card or output_dir's training files.
+        training_args.push_to_hub = training_args.hub_strategy != "end"
     with state.main_process_first():
         splits = load_raw_splits(data_args, seed=training_args.seed)
     logger.info("data: %s", ", ".join(f"{name} {len(ds):,}" for name, ds in splits.items()))
@@ -139,6 +144,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         if eval_dataset is not None else None)
 
     train_output = trainer.train(resume_from_checkpoint=resume_from)
+    trainer.args.push_to_hub = False  # save_model would push the Trainer's own card; ours goes up at the end
     trainer.save_model(str(output_dir))  # the best model when load_best_model_at_end, else the last
     trainer.log_metrics("train", train_output.metrics)
     trainer.save_metrics("train", train_output.metrics)
@@ -160,7 +166,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     if state.is_main_process:
         from ada_t5.model_card import finish_finetune_run
 
-        finish_finetune_run(result, model_args, data_args, training_args)  # run_info.json, README.md; push
+        finish_finetune_run(result, model_args, data_args, training_args, push_to=push_to)  # card; push
         print(format_summary(result, task.name, training_args, time.time() - started), flush=True)
     return result
 

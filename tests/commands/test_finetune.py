@@ -12,6 +12,7 @@ from safetensors.torch import load_file
 from ada_t5.commands import finetune
 from ada_t5.commands import test as test_command
 from ada_t5.config import parse_config
+from ada_t5.errors import ArgumentError
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = str(REPO / "configs" / "finetune" / "demo.yaml")
@@ -66,18 +67,52 @@ def test_the_summary_says_where_everything_is(finished_run):
     assert summary.count("example ") == 5 and "generated" in summary
 
 
-def test_resuming_reproduces_the_uninterrupted_run(finished_run, tmp_path):
-    """Kill-and-resume at step 20 must end where the uninterrupted run ended, weight for weight."""
+# Runs scripts/finetune.py's main in a child process that SIGKILLs itself once step KILL_AT_STEP is done.
+KILLED_AT_STEP = """
+import os, signal, sys
+import transformers
+from ada_t5.commands import finetune
+from ada_t5.errors import run_command
+
+class Kill(transformers.TrainerCallback):
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == int(os.environ["KILL_AT_STEP"]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+init = transformers.Seq2SeqTrainer.__init__
+def with_kill(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    self.add_callback(Kill())
+transformers.Seq2SeqTrainer.__init__ = with_kill
+sys.exit(run_command(finetune.main, sys.argv[1:]))
+"""
+
+
+def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_result(finished_run, tmp_path):
+    """SIGKILL at step 30 of 40 (checkpoint-20 saved), plus a half-written checkpoint-30 as a kill during a
+    save leaves it: `latest` skips the torn one and the resumed run ends where the uninterrupted one ended."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
     output_dir, _ = finished_run
-    resumed_dir = tmp_path / "resumed"
-    resumed_dir.mkdir()
-    shutil.copytree(output_dir / "checkpoint-20", resumed_dir / "checkpoint-20")
-    result = _run(resumed_dir, "--resume_from_checkpoint", "latest", "--do_test", "false")
-    state = json.loads((resumed_dir / "checkpoint-40" / "trainer_state.json").read_text())
+    killed_dir = tmp_path / "killed"
+    done = subprocess.run([sys.executable, "-c", KILLED_AT_STEP, DEMO, *SHORT, "--output_dir", str(killed_dir)],
+                          capture_output=True, text=True, timeout=600, cwd=REPO,
+                          env={**os.environ, "KILL_AT_STEP": "30", "PYTHONPATH": str(REPO)})
+    assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
+    assert sorted(p.name for p in killed_dir.glob("checkpoint-*")) == ["checkpoint-20"]
+    torn = killed_dir / "checkpoint-30"
+    torn.mkdir()
+    shutil.copy(killed_dir / "checkpoint-20" / "model.safetensors", torn / "model.safetensors")
+
+    result = _run(killed_dir, "--resume_from_checkpoint", "latest", "--do_test", "false")
+    state = json.loads((killed_dir / "checkpoint-40" / "trainer_state.json").read_text())
     assert state["global_step"] == 40
     assert [e["step"] for e in state["log_history"] if "loss" in e] == [10, 20, 30, 40]
     uninterrupted = load_file(output_dir / "checkpoint-40" / "model.safetensors")
-    resumed = load_file(resumed_dir / "checkpoint-40" / "model.safetensors")
+    resumed = load_file(killed_dir / "checkpoint-40" / "model.safetensors")
     assert uninterrupted.keys() == resumed.keys()
     for name, tensor in uninterrupted.items():
         assert (tensor - resumed[name]).abs().max().item() < 1e-5, name
@@ -86,7 +121,7 @@ def test_resuming_reproduces_the_uninterrupted_run(finished_run, tmp_path):
 
 def test_an_existing_run_is_not_overwritten(finished_run):
     output_dir, _ = finished_run
-    with pytest.raises(FileExistsError, match="resume_from_checkpoint latest"):
+    with pytest.raises(ArgumentError, match="resume_from_checkpoint latest"):
         _run(output_dir, "--overwrite_output_dir", "false")
 
 
