@@ -91,6 +91,10 @@ class DataArguments:
     max_eval_samples: int | None = field(default=None, metadata={"help": "use only the first N validation rows"})
     max_test_samples: int | None = field(default=None, metadata={"help": "use only the first N test rows"})
     demo_size: int | None = field(default=None, metadata={"help": "molecules in the demo set (default: all ~5,000)"})
+    demo_quantities: bool = field(default=False, metadata={
+        "help": "demo descriptions state molecular weight, monoisotopic mass and atom counts (a small model can "
+                "only make these up)"})
+    demo_formula: bool = field(default=True, metadata={"help": "demo descriptions state the molecular formula"})
     preprocessing_num_workers: int | None = field(default=None, metadata={
         "help": "processes for tokenization (datasets.map num_proc)"})
 

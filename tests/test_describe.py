@@ -332,3 +332,29 @@ def test_all_of_first_5k(nci, nci_described):
 def test_describe_many_in_processes(nci):
     batch = nci[:80]
     assert describe_many(batch, num_proc=2, errors="none") == describe_many(batch, errors="none")
+
+
+def test_quantities_and_formula_are_options():
+    smiles = [
+        "OC(=O)c1ccccc1", "CC(O)(CC(=O)O)c1ccc([N+](=O)[O-])cc1", "CC(=O)[O-].[Na+]", "C[C@H](N)C(=O)O",
+        "c1ccc2ccccc2c1", "CCO",
+    ]
+    for s in smiles:
+        f = facts(s)
+        for variant in range(8):
+            full = describe(s, variant=variant)
+            lean = describe(s, variant=variant, quantities=False)
+            bare = describe(s, variant=variant, quantities=False, formula=False)
+            for text in (lean, bare):
+                assert "g/mol" not in text and " Da" not in text and "heavy atom" not in text, text
+            assert f.formula in lean
+            assert f.formula not in bare
+            # everything else is said the same way: rings, groups, charge, stereo
+            kept = [x for x in re.split(r"(?<=\.) ", full)[1:] if not re.search(r"g/mol|Da\b|heavy atom|made of", x)]
+            assert kept and all(sentence in lean and sentence in bare for sentence in kept), (full, lean)
+
+
+def test_the_demo_data_has_no_weights_by_default(demo_splits):
+    texts = list(demo_splits["train"]["description"][:500])
+    assert not any("g/mol" in t or "monoisotopic" in t for t in texts)
+    assert sum("formula" in t for t in texts) > 400

@@ -39,8 +39,8 @@ def load_raw_splits(data_args: DataArguments, *, seed: int):
                                ("test", data_args.test_file)) if v}
     if data_args.dataset == "demo":
         # explicit files replace the demo entirely (a demo test split beside your train file means nothing)
-        splits = data.load_splits(files, **options) if files else data.load_demo_splits(n=data_args.demo_size,
-                                                                                         seed=seed)
+        splits = data.load_splits(files, **options) if files else data.load_demo_splits(
+            n=data_args.demo_size, seed=seed, quantities=data_args.demo_quantities, formula=data_args.demo_formula)
     else:  # a folder of split files, a saved DatasetDict, or a Hub id; explicit files replace its splits
         splits = data.load_splits(data_args.dataset, **options) if len(files) < 3 else DatasetDict()
         for split, path in files.items():

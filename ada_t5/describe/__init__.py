@@ -33,7 +33,7 @@ from ada_t5.describe.batch import describe_many
 from ada_t5.describe.group_tables import EXTRA_GROUPS
 from ada_t5.describe.groups import GroupCount
 from ada_t5.describe.molecule_facts import MoleculeFacts, facts
-from ada_t5.describe.rings import AromaticSystem
+from ada_t5.describe.rings import AromaticSystem, ring_vocabulary
 from ada_t5.describe.sentences import MAX_SENTENCES, MAX_WORDS, describe
 
 # Internals the tests reach through the package (``d._group_tree``, ``d._count``, ``d._join``).
@@ -48,4 +48,5 @@ __all__ = [
     "describe",
     "describe_many",
     "facts",
+    "ring_vocabulary",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterable
 from typing import Literal
@@ -9,25 +10,27 @@ from typing import Literal
 from ada_t5.describe.sentences import describe
 
 
-def _describe_or_none(smiles: str) -> str | None:
+def _describe_or_none(smiles: str, **options) -> str | None:
     try:
-        return describe(smiles)
+        return describe(smiles, **options)
     except ValueError:
         return None
 
 
 def describe_many(
-    smiles_list: Iterable[str], num_proc: int = 1, *, errors: Literal["raise", "none"] = "raise"
+    smiles_list: Iterable[str], num_proc: int = 1, *, errors: Literal["raise", "none"] = "raise",
+    quantities: bool = True, formula: bool = True,
 ) -> list[str | None]:
     """Describe many SMILES, optionally in ``num_proc`` worker processes (order preserved).
 
     ``errors="raise"`` raises ValueError on the first unparseable SMILES; ``errors="none"`` puts ``None``
-    in its place instead.
+    in its place instead. ``quantities`` and ``formula`` are :func:`describe`'s.
     """
     if errors not in ("raise", "none"):
         raise ValueError(f"errors must be 'raise' or 'none', not {errors!r}")
     smiles_list = list(smiles_list)
-    worker = describe if errors == "raise" else _describe_or_none
+    worker = functools.partial(describe if errors == "raise" else _describe_or_none, quantities=quantities,
+                               formula=formula)
     if num_proc <= 1 or len(smiles_list) < 64:
         return [worker(s) for s in smiles_list]
     import multiprocessing

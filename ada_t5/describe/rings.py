@@ -226,3 +226,14 @@ def _sssr(mol: Chem.Mol) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, 
     if len(sssr) == len(by_atoms) or any(r is None for r in sssr):
         return info.AtomRings(), info.BondRings()
     return tuple(r[0] for r in sssr), tuple(r[1] for r in sssr)
+
+
+def ring_vocabulary() -> frozenset[str]:
+    """Every ring and ring-system name this module can give (oxo forms included, "ring" left off): what a
+    caption may name and :mod:`ada_t5.metrics.facts` can check."""
+    bases = {*_SIX_RINGS.values(), *_FIVE_RINGS.values(), "pyridazine", "pyrimidine", "pyrazine", "imidazole",
+             "pyrazole", "oxazole", "isoxazole", "thiazole", "isothiazole", *_BICYCLIC.values(), *_DIBENZO.values(),
+             *(name for pair in _BENZO_FUSED.values() for name in pair), *_SATURATED_RINGS.values(),
+             *_SATURATED_PAIRS.values()}
+    bases |= {f"cyclo{stem}{ending}" for stem in _CYCLO_STEMS.values() for ending in ("ene", "adiene", "atriene")}
+    return frozenset(_with_oxo(base, oxo) for base in bases for oxo in (0, 1, 2, 3))

@@ -30,9 +30,16 @@ class _Chooser:
         return options[self.index(slot, len(options))]
 
 
-def _opening(f: MoleculeFacts, c: _Chooser) -> tuple[str, bool]:
+def _opening(f: MoleculeFacts, c: _Chooser, quantities: bool, formula: bool) -> tuple[str, bool]:
     cls = _a(f.compound_class)
     mw = f"{f.molecular_weight:.2f} g/mol"
+    if not formula:
+        kind = ("salt" if f.is_salt else "mixture") if f.num_fragments > 1 else None
+        options = [f"The molecule is {_a(kind)} whose main component is {cls}.",
+                   f"This {kind}'s largest component is {cls}."] if kind else [
+            f"The molecule is {cls}.", f"This compound is {cls}.", f"The molecule belongs to the class of {f.compound_class}s."
+            if not cls.endswith(("s", "x")) else f"The molecule is {cls}."]
+        return c.pick("open_noformula", options), False
     if f.num_fragments > 1:
         kind = "salt" if f.is_salt else "mixture"
         options = [
@@ -50,6 +57,8 @@ def _opening(f: MoleculeFacts, c: _Chooser) -> tuple[str, bool]:
         (f"With the formula {f.formula}, the molecule is {cls}.", False),
         (f"The molecule, of formula {f.formula} ({mw}), is {cls}.", True),
     ]
+    if not quantities:  # the same phrasings less the two that give the weight
+        options = [option for option in options if not option[1]]
     return options[c.index("open", len(options))]
 
 
@@ -264,17 +273,17 @@ def _properties_sentence(f: MoleculeFacts, c: _Chooser, words: bool, mw_said: bo
     ])
 
 
-def _render(f: MoleculeFacts, variant: int | None) -> str:
+def _render(f: MoleculeFacts, variant: int | None, quantities: bool = True, formula: bool = True) -> str:
     c = _Chooser(f.smiles, variant)
     words = c.index("numbers", 2) == 1
-    opening, mw_said = _opening(f, c)
+    opening, mw_said = _opening(f, c, quantities, formula)
     sentences = [
         opening,
         _rings_sentence(f, c, words),
         _groups_sentence(f, c, words),
         *_charge_sentences(f, c, words),
         _stereo_sentence(f, c, words),
-        _properties_sentence(f, c, words, mw_said),
+        _properties_sentence(f, c, words, mw_said) if quantities else None,
     ]
     sentences = [s for s in sentences if s]
     text = " ".join(sentences)
@@ -284,12 +293,15 @@ def _render(f: MoleculeFacts, variant: int | None) -> str:
     return text
 
 
-def describe(smiles_or_mol, *, variant: int | None = None) -> str:
+def describe(smiles_or_mol, *, variant: int | None = None, quantities: bool = True, formula: bool = True) -> str:
     """Describe a molecule (SMILES or RDKit Mol) in two to six English sentences.
 
     The same molecule always gives the same text, whatever its spelling; ``variant`` picks the same
-    phrasing index for every sentence instead of the SMILES-derived one. Raises ValueError naming the
-    SMILES when RDKit cannot parse it.
+    phrasing index for every sentence instead of the SMILES-derived one. ``quantities=False`` leaves out
+    the molecular weight, monoisotopic mass and atom counts (what a model reading SMILES tokens cannot
+    compute, so a model trained on them learns to make numbers up; the embedded demo leaves them out);
+    ``formula=False`` leaves out the molecular formula too. Raises ValueError naming the SMILES when RDKit
+    cannot parse it.
     """
     canonical, mol = _canonical(smiles_or_mol)
-    return _render(_facts(canonical, mol), variant)
+    return _render(_facts(canonical, mol), variant, quantities, formula)
