@@ -27,6 +27,8 @@ class SplitResult:
     candidates_path: Path | None = None  # every candidate per row, when num_return_sequences > 1
     notes: list[str] = field(default_factory=list)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reference, output)
+    fact_check: dict | None = None  # mol2text: ada-t5's caption fact check (not a MolT5 metric), aggregate
+    example_checks: list = field(default_factory=list)  # its CaptionCheck for each of ``examples``
 
 
 def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
@@ -54,6 +56,11 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     result.metrics = dict(scores.aggregate)
     result.notes = list(scores.notes)
     result.examples = list(zip(sources, references, outputs))[:num_examples]
+    if task.name == "mol2text":
+        from ada_t5.metrics.facts import fact_check
+
+        result.fact_check, checks = fact_check(outputs, sources)
+        result.example_checks = checks[:num_examples]
     if output_dir is not None:
         output_dir = Path(output_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -62,6 +69,8 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
         result.metrics_path = output_dir / f"{split}_metrics.json"
         payload = {"task": task.name, "split": split, "num_examples": len(outputs), **result.metrics,
                    "notes": result.notes, "decoding": settings.decoding_options()}
+        if result.fact_check is not None:
+            payload["ada_t5_fact_check"] = result.fact_check
         result.metrics_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         if settings.num_return_sequences > 1:
             result.candidates_path = output_dir / f"{split}_candidates.jsonl"
@@ -69,6 +78,27 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
                 for source, reference, texts in zip(sources, references, candidates):
                     handle.write(json.dumps({"input": source, "reference": reference, "candidates": texts}) + "\n")
     return result
+
+
+def format_fact_line(result: SplitResult) -> str | None:
+    """The fact check under the metric table: its own line, saying it is not one of MolT5's metrics."""
+    if result.fact_check is None:
+        return None
+    from ada_t5.metrics.facts import format_fact_summary
+
+    return f"fact check (ada-t5, not a MolT5 metric): {format_fact_summary(result.fact_check)}"
+
+
+def format_example_facts(check) -> str:
+    """'5 of 5 stated facts correct' or '3 of 4 correct; wrong: "C10H10O2" (RDKit: C10H11NO5)'."""
+    if check.error:
+        return f"not checked ({check.error})"
+    if not check.facts:
+        return "no checkable fact stated"
+    line = f"{check.correct} of {check.stated} stated facts correct"
+    if check.wrong:
+        line += "; wrong: " + ", ".join(f'"{f.text}" (RDKit: {f.truth})' for f in check.wrong)
+    return line
 
 
 def format_metrics_table(metrics: dict, title: str = "") -> str:

@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
-SCORE_KEYS = {"mol2text": ("bleu2", "bleu4", "rouge1", "rouge2", "rougeL", "meteor"),
+SCORE_KEYS = {"mol2text": ("bleu2", "bleu4", "rouge1", "rouge2", "rougeL", "meteor", "facts"),
               "text2mol": ("morgan", "maccs", "rdk", "bleu", "levenshtein")}
 DEFAULT_SORT = {"mol2text": "bleu4", "text2mol": "morgan"}
 IMAGE_SIZE = (260, 190)
@@ -78,8 +78,34 @@ def _metric_table(metrics: dict, notes: Sequence[str], source: str) -> str:
             + (f'<ul class="notes">{note_items}</ul>' if note_items else ""))
 
 
+def _highlight_facts(text: str, check) -> str:
+    """The caption, escaped, with each checked fact marked: wrong ones red with what RDKit says."""
+    if check is None or not check.facts:
+        return escape(text)
+    parts, at = [], 0
+    for fact in sorted(check.facts, key=lambda f: f.start):
+        parts.append(escape(text[at:fact.start]))
+        if fact.correct:
+            parts.append(f'<span class="fact right" title="checked: true">{escape(fact.text)}</span>')
+        else:
+            parts.append(f'<mark class="fact wrong" title="wrong {escape(fact.kind)}; RDKit: {escape(fact.truth)}">'
+                         f'{escape(fact.text)}</mark>')
+        at = fact.end
+    parts.append(escape(text[at:]))
+    return "".join(parts)
+
+
+def _fact_badge(check) -> str:
+    if check is None or not check.facts:
+        return ""
+    wrong = "; ".join(f"{f.text} → {f.truth}" for f in check.wrong)
+    css = "bad" if check.wrong else "good"
+    label = f"facts {check.correct}/{check.stated}" + (f" · wrong: {wrong}" if wrong else "")
+    return f'<span class="badge {css} facts">{escape(label)}</span>'
+
+
 def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference: str, output: str, scores: dict,
-              cache: dict) -> str:
+              cache: dict, check=None) -> str:
     def draw(smiles):
         if smiles not in cache:
             cache[smiles] = molecule_image(smiles)
@@ -105,7 +131,8 @@ def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference
         shown = "".join(f"<div><b>{k}</b> {_number(scores.get(k))}</div>" for k in keys if k in scores)
         cells = (f'<td class="molcell">{_image(draw(source), source, "input cannot be drawn")}'
                  f'<code>{escape(source)}</code></td>'
-                 f'<td class="text">{escape(reference)}</td><td class="text">{escape(output)}{badges}</td>'
+                 f'<td class="text">{escape(reference)}</td>'
+                 f'<td class="text">{_highlight_facts(output, check)}{badges}{_fact_badge(check)}</td>'
                  f'<td class="scores">{shown}</td>')
     return (f'<tr class="example" data-row="{index}" data-invalid="{int(invalid)}" {data}>'
             f'<td class="idx">{index + 1}</td>{cells}</tr>')
@@ -113,14 +140,28 @@ def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference
 
 def build_report(task: str, inputs: Sequence[str], references: Sequence[str], outputs: Sequence[str], *,
                  per_example: Sequence[dict], metrics: dict, notes: Sequence[str] = (), metrics_source: str = "",
-                 plots: Sequence[str | os.PathLike] = (), title: str = "ada-t5 report") -> str:
-    """The report page as a string (see :func:`write_report` for the file-level entry point)."""
+                 plots: Sequence[str | os.PathLike] = (), title: str = "ada-t5 report",
+                 fact_checks: Sequence | None = None, fact_summary: dict | None = None) -> str:
+    """The report page as a string (see :func:`write_report` for the file-level entry point).
+
+    ``fact_checks`` (mol2text): one :class:`ada_t5.metrics.facts.CaptionCheck` per row; each generated caption is
+    shown with its checked facts marked (wrong ones highlighted, with what RDKit says), and ``fact_summary`` (the
+    aggregate) is shown under the metric table as ada-t5's own check, not a MolT5 metric."""
     nonce = secrets.token_urlsafe(16)
     cache: dict = {}
     # the per-example scores that were computed (METEOR is not, in a report)
     keys = [k for k in SCORE_KEYS[task] if any(row.get(k) is not None for row in per_example)]
-    rows = "\n".join(_row_html(task, keys, i, s, r, o, per_example[i] if i < len(per_example) else {}, cache)
+    rows = "\n".join(_row_html(task, keys, i, s, r, o, per_example[i] if i < len(per_example) else {}, cache,
+                               fact_checks[i] if fact_checks is not None and i < len(fact_checks) else None)
                      for i, (s, r, o) in enumerate(zip(inputs, references, outputs)))
+    fact_html = ""
+    if fact_summary is not None:
+        from ada_t5.metrics.facts import format_fact_summary
+
+        fact_html = (f'<p class="factsum"><b>ada-t5 fact check</b> (not a MolT5 metric): '
+                     f'{escape(format_fact_summary(fact_summary))}; {fact_summary["captions_with_facts"]:,} of '
+                     f'{fact_summary["captions"]:,} captions state a checkable fact. Wrong facts are '
+                     f'<mark class="fact wrong">marked</mark> in each generated caption.</p>')
     options = "".join(f'<option value="{k.lower()}"{" selected" if k == DEFAULT_SORT[task] else ""}>{k}</option>'
                       for k in keys) + '<option value="row">file order</option>'
     header = ("<th>#</th><th>description</th><th>reference molecule</th><th>generated molecule</th><th>similarity</th>"
@@ -142,7 +183,7 @@ def build_report(task: str, inputs: Sequence[str], references: Sequence[str], ou
 <h1>{escape(title)}</h1>
 <p class="meta">{escape(task)} · {len(outputs):,} examples · {invalid_count:,} {what} ·
 generated {datetime.datetime.now().strftime("%Y-%m-%d %H:%M")} by ada-t5</p>
-<h2>Metrics</h2>{_metric_table(metrics, notes, metrics_source)}
+<h2>Metrics</h2>{_metric_table(metrics, notes, metrics_source)}{fact_html}
 {f'<h2>Training curves</h2><div class="plots">{plot_html}</div>' if plot_html else ""}
 <h2>Examples</h2>
 <div class="controls">
@@ -180,6 +221,13 @@ def write_report(predictions: str | os.PathLike, output: str | os.PathLike | Non
         inputs, references, outputs = inputs[:max_examples], references[:max_examples], outputs[:max_examples]
     kwargs = dict(text_tokenizer=text_tokenizer, meteor=False) if data.task == "mol2text" else dict(fcd=False)
     scores = metric_suite.score(data.task, outputs, references, **kwargs)
+    fact_checks = fact_summary = None
+    if data.task == "mol2text":
+        from ada_t5.metrics.facts import fact_check
+
+        fact_summary, fact_checks = fact_check(outputs, inputs)
+        for row, check in zip(scores.per_example, fact_checks):
+            row["facts"] = check.precision  # sortable and filterable like the other per-example scores
     if metrics is not None:
         loaded = json.loads(Path(metrics).read_text(encoding="utf-8"))
         table = loaded.get("aggregate", loaded) if isinstance(loaded, dict) else {}
@@ -194,7 +242,8 @@ def write_report(predictions: str | os.PathLike, output: str | os.PathLike | Non
     output.parent.mkdir(parents=True, exist_ok=True)
     page = build_report(data.task, inputs, references, outputs, per_example=scores.per_example, metrics=table,
                         notes=notes, metrics_source=source, plots=plots,
-                        title=title or f"ada-t5 report: {predictions.name}")
+                        title=title or f"ada-t5 report: {predictions.name}", fact_checks=fact_checks,
+                        fact_summary=fact_summary)
     output.write_text(page, encoding="utf-8")
     return output
 
@@ -213,7 +262,8 @@ td.molcell code{display:block;max-width:270px;word-break:break-all;font-size:.85
 .noimg{width:260px;height:60px;display:flex;align-items:center;justify-content:center;background:#fbeaea;
 color:#a33}.badge{display:inline-block;margin:3px 3px 0 0;padding:0 6px;border-radius:8px;font-size:.8em}
 .bad{background:#f4c7c7;color:#7a1010}.good{background:#cdeccd;color:#145214}tr[data-invalid="1"]{background:#fff6f6}
-.scores div{white-space:nowrap}
+.scores div{white-space:nowrap}mark.fact.wrong{background:#f4c7c7;color:#7a1010;border-radius:3px}
+span.fact.right{border-bottom:1px dotted #2a7a2a}.factsum{margin:.3em 0}
 """
 
 _JS = r"""

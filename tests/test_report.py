@@ -173,3 +173,17 @@ def test_sorting_and_filtering_in_chromium(chromium, text2mol_report):
     assert _body_attributes(dom)["data-shown"] == "2" and hidden(dom) == {0, 1, 3}
     dom = _dom(chromium, url + "#sort=morgan&min=0.999")
     assert hidden(dom) == set(range(len(TEXT2MOL_ROWS))) - {0}  # only the exact match scores 1
+
+
+def test_mol2text_page_marks_wrong_facts(tmp_path):
+    rows = [("OC(=O)c1ccccc1", "The molecule is benzoic acid.",
+             "The molecule is a monocarboxylic acid with formula C10H10O2. Its only ring is a benzene ring."),
+            ("CCO", "The molecule is ethanol.", "The molecule is a primary alcohol <b>" + EVIL + "</b>.")]
+    page = write_report(_write(tmp_path / "p.tsv", "mol2text", rows), text_tokenizer="simple").read_text("utf-8")
+    wrong = re.findall(r'<mark class="fact wrong" title="([^"]*)">([^<]*)</mark>', page)
+    assert wrong == [("wrong formula; RDKit: C7H6O2", "C10H10O2")]
+    assert '<span class="fact right" title="checked: true">a benzene</span>' in page
+    assert "facts 2/3 · wrong: C10H10O2 → C7H6O2" in page and "facts 1/1</span>" in page
+    assert 'data-facts="1.0"' in page and 'data-facts="0.6666666666666666"' in page  # sortable per row
+    assert "ada-t5 fact check</b> (not a MolT5 metric): fact precision 0.750 (3 of 4" in page
+    assert EVIL not in page and html.escape(EVIL) in page  # text around the marks is still escaped

@@ -182,7 +182,7 @@ def _tristate(value: str):
 
 
 def format_summary(result: FinetuneResult, task: str, training_args, seconds: float) -> str:
-    from ada_t5.predict import format_metrics_table
+    from ada_t5.predict import format_example_facts, format_fact_line, format_metrics_table
 
     out = result.output_dir
     lines = ["", "=" * 72, f"ada-t5 fine-tuning finished: {task}, {training_args.max_steps:,} steps, "
@@ -200,12 +200,17 @@ def format_summary(result: FinetuneResult, task: str, training_args, seconds: fl
         lines.append(f"  test predictions     {test.predictions_path}")
         lines.append(f"  test metrics         {test.metrics_path}")
         lines.append(format_metrics_table(test.metrics, title="test metrics:"))
+        fact_line = format_fact_line(test)
+        if fact_line:
+            lines.append(f"  {fact_line}")
         for note in test.notes:
             lines.append(f"  note: {note}")
         source_name = "SMILES" if task == "mol2text" else "description"
         for i, (source, reference, output) in enumerate(test.examples, 1):
             lines += [f"example {i}", f"  {source_name:<11} {source}", f"  reference   {reference}",
                       f"  generated   {output}"]
+            if i <= len(test.example_checks):
+                lines.append(f"  facts       {format_example_facts(test.example_checks[i - 1])}")
     lines.append("=" * 72)
     return "\n".join(lines)
 

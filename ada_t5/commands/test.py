@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from ada_t5.config import parse_config
     from ada_t5.generation import GenerationSettings
     from ada_t5.modeling import load_pretrained_model
-    from ada_t5.predict import format_metrics_table, predict_split
+    from ada_t5.predict import format_fact_line, format_metrics_table, predict_split
     from ada_t5.tasks import get_task
     from ada_t5.tokenization import load_tokenizer
 
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                            output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs)
     print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({len(splits[test_args.split]):,} "
                                                      "rows):"))
+    if format_fact_line(result):
+        print(format_fact_line(result))
     for note in result.notes:
         print(f"note: {note}")
     print(f"predictions: {result.predictions_path}\nmetrics:     {result.metrics_path}")

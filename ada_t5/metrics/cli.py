@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                                          "(default: $NLTK_DATA, NLTK's paths)")
     parser.add_argument("--no-meteor", action="store_true", help="skip METEOR (mol2text)")
     parser.add_argument("--no-fcd", action="store_true", help="skip FCD (text2mol)")
+    parser.add_argument("--no-fact-check", action="store_true",
+                        help="skip ada-t5's caption fact check (mol2text; not a MolT5 metric, reported under its own "
+                             "key ada_t5_fact_check)")
     parser.add_argument("--fcd-model", default=None, metavar="PATH", help="ChemNet checkpoint (default: fcd's)")
     parser.add_argument("--num-proc", type=int, default=None, help="processes to use (default: min(2, CPUs))")
 
@@ -67,16 +70,27 @@ def run(args: argparse.Namespace) -> int:
         scores = score(predictions.task, predictions.outputs, predictions.references, **kwargs)
     except (MetricResourceError, ValueError) as error:
         return _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    facts, checks = None, None
+    if predictions.task == "mol2text" and not args.no_fact_check:
+        from ada_t5.metrics.facts import fact_check
+
+        facts, checks = fact_check(predictions.outputs, predictions.inputs)
     seconds = time.perf_counter() - start
 
     print(f"{args.file}: {predictions.task}, {len(predictions):,} examples, scored in {seconds:.1f} s")
     print(format_table(scores))
     for note in scores.notes:
         print(f"  note: {note}")
+    if facts is not None:
+        from ada_t5.metrics.facts import format_fact_summary
+
+        print(f"ada-t5 fact check (not a MolT5 metric; key ada_t5_fact_check): {format_fact_summary(facts)}; "
+              f"{facts['captions_with_facts']:,} of {facts['captions']:,} captions state a checkable fact")
     if args.output:
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(scores.to_json() + "\n", encoding="utf-8")
+        payload = dict(scores.aggregate, **({"ada_t5_fact_check": facts} if facts is not None else {}))
+        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path}")
     if args.per_example:
         path = Path(args.per_example)
@@ -85,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
             for index, (row, source, reference, output) in enumerate(zip(
                     scores.per_example, predictions.inputs, predictions.references, predictions.outputs)):
                 record = {"index": index, "input": source, "reference": reference, "output": output, **row}
+                if checks is not None:
+                    record["ada_t5_fact_check"] = {"precision": checks[index].precision,
+                                                   "facts": [f.to_dict() for f in checks[index].facts]}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         print(f"wrote {path}")
     return 0

@@ -52,6 +52,8 @@ def test_a_run_leaves_model_tokenizer_checkpoints_logs_and_test_scores(finished_
     metrics = json.loads((output_dir / "test_metrics.json").read_text())
     assert metrics["num_examples"] == 16 and metrics["task"] == "mol2text"
     assert {"bleu2", "bleu4", "rouge1", "rouge2", "rougeL"} <= set(metrics)
+    facts = metrics["ada_t5_fact_check"]  # ada-t5's own check, beside (not among) MolT5's metrics
+    assert facts["captions"] == 16 and facts["precision"] == result.test.fact_check["precision"]
 
 
 def test_the_summary_says_where_everything_is(finished_run):
@@ -65,6 +67,8 @@ def test_the_summary_says_where_everything_is(finished_run):
     assert str(output_dir / "test_metrics.json") in summary
     assert result.best_checkpoint in summary and "tensorboard --logdir" in summary
     assert summary.count("example ") == 5 and "generated" in summary
+    assert "fact check (ada-t5, not a MolT5 metric): fact" in summary
+    assert summary.count("\n  facts       ") == 5  # each example's own fact check under it
 
 
 # Runs scripts/finetune.py's main in a child process that SIGKILLs itself once step KILL_AT_STEP is done.

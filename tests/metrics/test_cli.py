@@ -25,11 +25,21 @@ def test_mol2text_file_to_json_and_jsonl(predictions_dir, vocab_txt, nltk_data, 
                      "--nltk-data", nltk_data, "--output", output, "--per-example", per_example)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(output.read_text())
-    assert list(metrics) == list(MOL2TEXT_KEYS)
+    # MolT5's keys, values unchanged, then ada-t5's fact check under its own key
+    assert list(metrics) == [*MOL2TEXT_KEYS, "ada_t5_fact_check"]
+    facts = metrics.pop("ada_t5_fact_check")
     assert metrics == pytest.approx(GOLDEN_MOL2TEXT, abs=1e-9)
     rows = [json.loads(line) for line in per_example.read_text().splitlines()]
     assert len(rows) == 10 and {"index", "input", "reference", "output", "meteor"} <= set(rows[0])
     assert "mol2text, 10 examples" in done.stdout and "meteor" in done.stdout
+    # the one wrong fact of MolT5's example outputs (tests/metrics/test_facts.py), in the aggregate and its row
+    assert facts["facts"] - facts["correct"] == 1 and facts["captions"] == 10
+    assert [f["text"] for f in rows[6]["ada_t5_fact_check"]["facts"] if not f["correct"]] == ["a sulfoxide"]
+    assert "not a MolT5 metric" in done.stdout and f"fact precision {facts['precision']:.3f}" in done.stdout
+    skipped = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
+                        "--no-meteor", "--no-fact-check", "--output", output)
+    assert skipped.returncode == 0 and list(json.loads(output.read_text())) == list(MOL2TEXT_KEYS)
+    assert "fact" not in skipped.stdout
 
 
 def test_text2mol_file_with_explicit_task(predictions_dir, tmp_path):
