@@ -94,7 +94,9 @@ class DataArguments:
     demo_quantities: bool = field(default=False, metadata={
         "help": "demo descriptions state molecular weight, monoisotopic mass and atom counts (a small model can "
                 "only make these up)"})
-    demo_formula: bool = field(default=True, metadata={"help": "demo descriptions state the molecular formula"})
+    demo_formula: bool = field(default=False, metadata={
+        "help": "demo descriptions state the molecular formula (off: the demo's small model does not learn to count "
+                "atoms in its budget and writes one formula for every molecule)"})
     preprocessing_num_workers: int | None = field(default=None, metadata={
         "help": "processes for tokenization (datasets.map num_proc)"})
 

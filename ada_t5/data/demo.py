@@ -68,7 +68,7 @@ def load_demo_splits(
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
     quantities: bool = False,
-    formula: bool = True,
+    formula: bool = False,
 ) -> DatasetDict:
     """The embedded default data: RDKit's ~5,000 shipped NCI molecules, described by the rule-based
     describer, as train / validation / test.
@@ -82,8 +82,8 @@ def load_demo_splits(
     order. The result is saved under ``cache_dir`` (default :func:`default_cache_dir`), keyed by the RDKit
     version, the describer's source, the molecule file and the arguments, so later calls only load it.
     ``quantities`` and ``formula`` are the describer's options (:func:`ada_t5.describe.describe`): by default
-    the descriptions say what a model can read off the SMILES and no weights or masses, which a small model
-    trained for minutes can only make up (measured: docs in the README's first section).
+    the descriptions say what a model can read off the SMILES tokens (class, rings, groups, charge, stereo)
+    and no weights, masses, atom counts or formula, which a small model trained for minutes can only make up.
     """
     from datasets import Dataset, DatasetDict, load_from_disk
 
