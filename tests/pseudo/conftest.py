@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 1024  # hundreds of clients connect at once (the default backlog is 5)
 

@@ -5,7 +5,12 @@ import time
 
 import pytest
 
-from ada_t5.pseudo.backends import BackendFatal, Request, RuleBackend, TransformersBackend
+from ada_t5.pseudo.backends import (
+    BackendFatal,
+    Request,
+    RuleBackend,
+    TransformersBackend,
+)
 from ada_t5.pseudo.openai_chat import OpenAIBackend, RateLimiter, max_tokens_field_for
 from ada_t5.pseudo.prompts import Template
 
@@ -87,7 +92,7 @@ def test_a_400_on_the_first_requests_is_fatal_with_the_servers_message(chat_serv
 def test_a_400_after_answers_fails_only_that_molecule(chat_server):
     with chat_server(faults=False, statuses={"CCN": 400}, status_message="prompt too long") as server:
         backend = OpenAIBackend(server.base_url, "m", concurrency=1, backoff_base=0.001)
-        results = dict((r.smiles, a) for g in backend.run(iter(requests(["CCO", "CCN", "CCC"]))) for r, a in g)
+        results = {r.smiles: a for g in backend.run(iter(requests(["CCO", "CCN", "CCC"]))) for r, a in g}
     assert results["CCN"].error == "HTTP 400: prompt too long" and server.attempts["CCN"] == 1
     assert results["CCO"].error is None and results["CCC"].error is None
 
