@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 # the command line still wins (defaults < YAML < command line).
 DEFAULTS: dict[str, object] = {
     "input": None, "smiles_column": None, "id_column": None, "output": None, "limit": None,
-    "retry_rejected": False, "no_progress": False, "pool": None, "exclude": None, "k": 3, "radius": 2,
+    "retry_rejected": False, "no_progress": False, "pool": None, "exclude": None, "exclude_match": "smiles",
+    "k": 3, "radius": 2,
     "n_bits": 2048, "retrieval_method": "sparse", "num_proc": 2, "template": None, "backend": "openai",
     "model": None, "base_url": "https://api.openai.com/v1", "api_key_env": "OPENAI_API_KEY", "concurrency": 8,
     "requests_per_minute": 0, "max_retries": 6, "timeout": 120.0, "backoff_base": 1.0, "temperature": None,
@@ -49,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+", action="extend", metavar="FILE")
     opt(ret, "exclude", "molecules that must never be an example or a target (test sets): the leakage guard",
         nargs="+", action="extend", metavar="FILE")
+    opt(ret, "exclude_match", "what counts as a test molecule: smiles = same canonical isomeric SMILES; inchikey = "
+                              "same InChIKey after stripping salts and charges; skeleton = same InChIKey first block "
+                              "(also stereoisomers, isotopologues); the stricter levels cost minutes per million molecules", choices=("smiles", "inchikey", "skeleton"))
     opt(ret, "k", "examples per prompt (0: zero-shot)", type=int)
     opt(ret, "radius", "Morgan radius", type=int)
     opt(ret, "n_bits", "Morgan fingerprint bits", type=int)
@@ -133,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--input and --output are required (on the command line or in --config)")
         config = GenerationConfig(
             inputs=list(args.input), output=args.output, pool=list(args.pool or []), exclude=list(args.exclude or []),
+            exclude_match=args.exclude_match,
             smiles_column=args.smiles_column, id_column=args.id_column, k=args.k, radius=args.radius,
             n_bits=args.n_bits, retrieval_method=args.retrieval_method, num_proc=args.num_proc,
             template=args.template, limit=args.limit, retry_rejected=args.retry_rejected,

@@ -32,6 +32,7 @@ from ada_t5.pseudo import store
 from ada_t5.pseudo.backends import Answer, Backend, BackendFatal, Request
 from ada_t5.pseudo.filters import FilterConfig, clean, reject_reason
 from ada_t5.pseudo.inputs import read_molecules, write_problems
+from ada_t5.pseudo.leakage import LeakageGuard
 from ada_t5.pseudo.prompts import Example, load_template
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class GenerationConfig:
     output: str
     pool: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    exclude_match: str = "smiles"  # smiles | inchikey | skeleton: see ada_t5.pseudo.leakage
     smiles_column: str | None = None
     id_column: str | None = None
     k: int = 3
@@ -103,41 +105,53 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
     if len(problems) > 5:
         logger.warning("... %d invalid SMILES in all, listed in %s", len(problems), side_file(output, ".invalid.tsv"))
 
-    excluded: set[str] = set()
+    held_out: set[str] = set()
     exclude_problems = 0
     if config.exclude:
-        held_out, bad = read_molecules(config.exclude, num_proc=config.num_proc)
-        excluded = {m.canonical for m in held_out}
+        held, bad = read_molecules(config.exclude, num_proc=config.num_proc)
+        held_out = {m.canonical for m in held}
         exclude_problems = len(bad)
         if bad:
             logger.warning("%d unparseable SMILES in the exclude files were ignored (first: %s)", len(bad), bad[0].where)
+    guard = LeakageGuard(held_out, config.exclude_match, num_proc=config.num_proc)
 
     seen: set[str] = set()
     counts = Counter()
-    todo = []
-    skip = done.keys if config.retry_rejected else done.keys | rejected_before.keys
+    unique = []
     for molecule in molecules:
         if molecule.canonical in seen:
             counts["duplicates"] += 1
             continue
         seen.add(molecule.canonical)
-        if molecule.canonical in excluded:
+        unique.append(molecule)
+    todo = []
+    skip = done.keys if config.retry_rejected else done.keys | rejected_before.keys
+    for molecule, leaked in zip(unique, guard.matches([m.canonical for m in unique])):
+        if leaked:
             counts["excluded_test"] += 1
+            if molecule.canonical in done.keys:
+                counts["excluded_but_in_output"] += 1
         elif molecule.canonical in skip:
             counts["already_done"] += 1
         else:
             todo.append(molecule)
+    if counts["excluded_but_in_output"]:
+        logger.warning("%d molecules already in %s match a held-out molecule at exclude_match=%s (written by a "
+                       "run with a looser guard); remove them before training", counts["excluded_but_in_output"],
+                       output, config.exclude_match)
     if config.limit is not None:
         counts["left_for_later"] = max(0, len(todo) - config.limit)
         todo = todo[:config.limit]
 
-    pool, pool_info = [], {}
+    pool, pool_info, excluded = [], {}, set()
     neighbours = itertools.repeat(None)
     if k > 0 and todo:
         from ada_t5.pseudo.retrieval import Retriever
 
         pool, pool_problems = read_molecules(config.pool, num_proc=config.num_proc, with_descriptions=True)
-        retriever = Retriever([m.canonical for m in pool], exclude=excluded, radius=config.radius,
+        pool_canonical = [m.canonical for m in pool]
+        excluded = {c for c, leaked in zip(pool_canonical, guard.matches(pool_canonical)) if leaked}
+        retriever = Retriever(pool_canonical, exclude=excluded, radius=config.radius,
                               n_bits=config.n_bits, method=config.retrieval_method, num_proc=config.num_proc)
         pool_info = {"pool_rows": len(pool) + len(pool_problems), "pool_invalid": len(pool_problems),
                      "pool_excluded_test": retriever.excluded, "pool_duplicates": retriever.duplicates,
@@ -162,9 +176,11 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
     summary = {"started": _now(), "backend": backend.name, "model": backend.model, "template_hash": template_hash,
                "k": k, "inputs": [os.fspath(p) for p in config.inputs], "molecules_read": len(molecules) + len(problems),
                "invalid_smiles": len(problems), "duplicates": counts["duplicates"],
-               "excluded_test": counts["excluded_test"], "exclude_file_problems": exclude_problems,
+               "excluded_test": counts["excluded_test"], "exclude_match": config.exclude_match,
+               "excluded_but_in_output": counts["excluded_but_in_output"], "exclude_file_problems": exclude_problems,
                "already_done": counts["already_done"], "left_for_later": counts["left_for_later"],
-               "torn_bytes_repaired": repaired, "to_describe": len(todo), **pool_info}
+               "torn_bytes_repaired": repaired, "to_describe": len(todo), **pool_info,
+               "exclude_keyed": guard.keyed}
     written, failed, rejected = 0, 0, Counter()
     tokens = Counter()
     errors: list[str] = []

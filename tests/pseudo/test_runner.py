@@ -198,3 +198,23 @@ def test_a_template_without_examples_stops_before_the_first_request(tmp_path, ch
             run_generation(config, backend_for(server))
         assert sum(server.attempts.values()) == 0
     assert not out.exists() or out.read_text() == ""
+
+
+@pytest.mark.parametrize("level, targets_left, pool_left", [("smiles", 4, 3), ("skeleton", 2, 1)])
+def test_leakage_guard_levels_end_to_end(tmp_path, chat_server, level, targets_left, pool_left):
+    test_set = tmp_path / "test.txt"
+    test_set.write_text("CID\tSMILES\tdescription\n1\tC[C@H](N)C(=O)O\tx\n2\tCC(=O)Oc1ccccc1C(=O)O\ty\n")
+    inputs = tmp_path / "m.smi"  # D-alanine and aspirin's sodium salt leak at the skeleton level only
+    inputs.write_text("C[C@@H](N)C(=O)O\nCC(=O)Oc1ccccc1C(=O)[O-].[Na+]\nCCO\nNCC(=O)O\n")
+    pool = tmp_path / "pool.txt"
+    pool.write_text("CID\tSMILES\tdescription\np1\tCC(N)C(=O)O\tThe molecule is alanine.\n"
+                    "p2\tCC(=O)Oc1ccccc1C(=O)O.O\tThe molecule is aspirin hydrate.\n"
+                    "p3\tCCCO\tThe molecule is propanol.\n")
+    out = tmp_path / "o.jsonl"
+    config = GenerationConfig([str(inputs)], str(out), pool=[str(pool)], exclude=[str(test_set)], k=3,
+                              exclude_match=level, progress=False)
+    with chat_server(faults=False) as server:
+        summary = run_generation(config, backend_for(server))
+    assert summary["written"] == targets_left and summary["excluded_test"] == 4 - targets_left
+    assert summary["pool_size"] == pool_left and summary["exclude_match"] == level
+    assert all(len(r["examples"]) == pool_left for r in lines(out))
