@@ -23,7 +23,8 @@ DEFAULTS: dict[str, object] = {
     "n_bits": 2048, "retrieval_method": "sparse", "num_proc": 2, "template": None, "backend": "openai",
     "model": None, "base_url": "https://api.openai.com/v1", "api_key_env": "OPENAI_API_KEY", "concurrency": 8,
     "requests_per_minute": 0, "max_retries": 6, "timeout": 120.0, "backoff_base": 1.0, "temperature": None,
-    "max_tokens": 512, "max_tokens_field": "auto", "batch_size": 8, "device": None, "dtype": "auto", "max_words": 300, "max_chars": 3000,
+    "max_tokens": 512, "max_tokens_field": "auto", "poll_interval": 60.0, "batch_max_requests": 50000,
+    "no_wait": False, "batch_size": 8, "device": None, "dtype": "auto", "max_words": 300, "max_chars": 3000,
 }
 
 
@@ -62,8 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     opt(ret, "template", "prompt template file (.yaml with system/user/example, or a text file for the user "
                          "message)")
     gen = parser.add_argument_group("backend")
-    opt(gen, "backend", "openai: any OpenAI-compatible endpoint; local: a transformers causal LM folder; "
-                        "rule: the offline RDKit describer", choices=("openai", "local", "rule"))
+    opt(gen, "backend", "openai: any OpenAI-compatible endpoint; openai-batch: OpenAI's Batch API (half price, "
+                        "within 24 h, resumable); local: a transformers causal LM folder; "
+                        "rule: the offline RDKit describer", choices=("openai", "openai-batch", "local", "rule"))
     opt(gen, "model", "model name (openai) or folder (local)")
     opt(gen, "base_url", "endpoint base URL (openai)")
     opt(gen, "api_key_env", "environment variable holding the API key (its value is never printed or written)")
@@ -80,6 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     opt(gen, "max_tokens_field", "request field for --max_tokens: auto = max_completion_tokens for api.openai.com "
                                  "(its reasoning models reject max_tokens), max_tokens for vLLM / llama.cpp / Ollama",
         choices=("auto", "max_completion_tokens", "max_tokens"))
+    opt(gen, "poll_interval", "seconds between status checks of running batches (openai-batch)", type=float)
+    opt(gen, "batch_max_requests", "requests per batch file (openai-batch; the API allows 50,000 and 200 MB)",
+        type=int)
+    opt(gen, "no_wait", "submit the batches and collect those already finished, then exit; run the same command "
+                        "later to collect the rest (openai-batch)", action="store_true")
     opt(gen, "batch_size", "prompts per generate() call (local)", type=int)
     opt(gen, "device", "local model device (default: cuda if available)")
     opt(gen, "dtype", "local model dtype", choices=("auto", "bf16", "fp16", "fp32"))
@@ -119,6 +126,13 @@ def build_backend(args: argparse.Namespace):
     if args.backend == "local":
         return backends.TransformersBackend(args.model, batch_size=args.batch_size, max_new_tokens=args.max_tokens,
                                             temperature=args.temperature or 0.0, device=args.device, dtype=args.dtype)
+    if args.backend == "openai-batch":
+        from ada_t5.pseudo.openai_batch import BatchBackend
+
+        return BatchBackend(args.base_url, args.model, args.output, api_key_env=args.api_key_env,
+                            temperature=args.temperature, max_tokens=args.max_tokens,
+                            max_tokens_field=args.max_tokens_field, max_requests=args.batch_max_requests,
+                            poll_interval=args.poll_interval, wait=not args.no_wait)
     from ada_t5.pseudo.openai_chat import OpenAIBackend
 
     return OpenAIBackend(args.base_url, args.model, api_key_env=args.api_key_env, concurrency=args.concurrency,
@@ -164,6 +178,9 @@ def format_summary(s: dict, output: str) -> str:
     ]
     if s["invalid_smiles"]:
         lines.append(f"  invalid SMILES listed in {output}.invalid.tsv")
+    if s.get("batches_pending"):
+        lines.append(f"  {s['batches_pending']} batches still running ({output}.batches.jsonl): run the same command "
+                     "later to collect them")
     if s["stopped"]:
         lines.append(f"  STOPPED: {s['stopped']} (run the same command again to continue)")
     return "\n".join(lines)

@@ -31,6 +31,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from ada_t5.errors import ArgumentError
+
 logger = logging.getLogger(__name__)
 
 LEVELS = ("smiles", "inchikey", "skeleton")
@@ -146,7 +148,7 @@ class LeakageGuard:
 
     def __init__(self, held_out: Iterable[str], match: str = DEFAULT_LEVEL, num_proc: int = 1):
         if match not in LEVELS:
-            raise ValueError(f"exclude_match must be one of {', '.join(LEVELS)}, not {match!r}")
+            raise ArgumentError(f"exclude_match must be one of {', '.join(LEVELS)}, not {match!r}")
         self.match, self.num_proc = match, num_proc
         self.smiles = set(held_out)
         self.keyed = 0

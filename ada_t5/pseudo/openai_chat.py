@@ -32,6 +32,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 
+from ada_t5.errors import ArgumentError
 from ada_t5.pseudo.backends import Answer, Backend, BackendFatal, Request
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def max_tokens_field_for(base_url: str, field: str = "auto") -> str:
     ``max_completion_tokens`` (its reasoning models reject the old one); vLLM, llama.cpp and Ollama servers all
     read ``max_tokens``. ``auto``: the new field for api.openai.com, the old one elsewhere."""
     if field not in MAX_TOKENS_FIELDS:
-        raise ValueError(f"max_tokens_field must be one of {', '.join(MAX_TOKENS_FIELDS)}, not {field!r}")
+        raise ArgumentError(f"max_tokens_field must be one of {', '.join(MAX_TOKENS_FIELDS)}, not {field!r}")
     if field != "auto":
         return field
     host = urllib.parse.urlsplit(base_url).hostname or ""

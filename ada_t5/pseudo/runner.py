@@ -233,6 +233,8 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
                     "failed": failed, "errors_sample": errors, "prompt_tokens": tokens["prompt"],
                     "completion_tokens": tokens["completion"], "retries": getattr(backend, "retries", 0),
                     "peak_in_flight": getattr(backend, "peak_in_flight", None),
+                    "batches_submitted": getattr(backend, "batches_submitted", None),
+                    "batches_pending": getattr(backend, "batches_pending", None),
                     "seconds": round(seconds, 2),
                     "molecules_per_second": round((written + sum(rejected.values())) / seconds, 3) if seconds else None,
                     "stopped": stopped, "finished": _now()})

@@ -24,9 +24,9 @@ def requests(smiles_list):
 def test_openai_backend_retries_every_fault_and_counts_tokens(chat_server, monkeypatch):
     monkeypatch.setenv("ADA_T5_TEST_KEY", "sk-test-secret-123")
     smiles = MOLECULES[:15]
-    with chat_server(slow=0.6) as server:
+    with chat_server(slow=2.5) as server:
         backend = OpenAIBackend(server.base_url, "mock-llm", api_key_env="ADA_T5_TEST_KEY", concurrency=4,
-                                timeout=0.25, backoff_base=0.01, max_retries=3, temperature=0.2, max_tokens=64)
+                                timeout=1.0, backoff_base=0.01, max_retries=3, temperature=0.2, max_tokens=64)
         results = [pair for group in backend.run(iter(requests(smiles))) for pair in group]
     assert sorted(r.smiles for r, _ in results) == sorted(smiles)
     faulty = 0

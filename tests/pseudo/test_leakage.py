@@ -48,8 +48,8 @@ def test_unknown_level():
 def test_formula_prefilter_is_exact_on_chebi(shared_data, level):
     """The guard keys only the formula filter's survivors; its answers equal keying every molecule."""
     chebi = shared_data / "chebi20"
-    test = [chem.canonical_smiles(r.split("\t")[1]) for r in (chebi / "test.txt").read_text().splitlines()[1:]]
-    rows = (chebi / "validation.txt").read_text().splitlines()[1:1201]
+    test = [chem.canonical_smiles(r.split("\t")[1]) for r in (chebi / "test.txt").read_text().splitlines()[1:1501]]
+    rows = (chebi / "validation.txt").read_text().splitlines()[1:601]
     queries = [c for c in (chem.canonical_smiles(r.split("\t")[1]) for r in rows) if c]
     queries += [q + ".[Na+]" for q in test[:40]] + [q.replace("@@", "@") for q in test[:200] if "@@" in q]
     guard = LeakageGuard([t for t in test if t], level)
@@ -57,4 +57,4 @@ def test_formula_prefilter_is_exact_on_chebi(shared_data, level):
     keys = {structure_key(t, level) for t in test if t} - {None}
     brute = [q in guard.smiles or structure_key(q, level) in keys for q in queries]
     assert hits == brute
-    assert sum(hits) >= 60 and guard.keyed < 0.6 * len(queries)  # positives exist; many molecules not keyed
+    assert sum(hits) >= 40 and guard.keyed < 0.6 * len(queries)  # positives exist; many molecules not keyed

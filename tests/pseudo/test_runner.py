@@ -26,7 +26,7 @@ def lines(path):
 
 
 def backend_for(server, **kw):
-    options = dict(api_key_env="ADA_T5_TEST_KEY", concurrency=4, timeout=0.25, backoff_base=0.01, max_retries=3)
+    options = dict(api_key_env="ADA_T5_TEST_KEY", concurrency=4, timeout=1.0, backoff_base=0.01, max_retries=3)
     return OpenAIBackend(server.base_url, "mock-llm", **{**options, **kw})
 
 
@@ -36,7 +36,7 @@ def test_every_molecule_once_through_faults_and_key_never_written(tmp_path, chat
     caplog.set_level("DEBUG")
     out = tmp_path / "out" / "pseudo.jsonl"
     config = GenerationConfig([str(molecules_file)], str(out), pool=[str(pool_file)], k=2, progress=False)
-    with chat_server(slow=0.6) as server:
+    with chat_server(slow=2.5) as server:
         summary = run_generation(config, backend_for(server))
         rows = lines(out)
         assert sorted(r["canonical_smiles"] for r in rows) == sorted(chem.canonical_smiles(s) for s in MOLECULES)
