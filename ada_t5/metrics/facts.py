@@ -202,7 +202,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     (r"(?:aromatic |aliphatic |cyclic )?amines?|amino groups?", "[NX3,NX4+;!$(N[C,S,P]=[O,S,N]);!a;!$(N~[O,N])][#6]"),
     (r"methyl esters?(?: groups?)?", "[CX3](=O)[OX2][CH3]"),
     (r"lactones?", "[CX3;R](=O)[OX2;R][#6]"),
-    (r"carboxylic esters?", "[CX3](=O)([#6])[OX2][#6;!$([#6]=O)]"),
+    (r"carboxylic esters?", "[CX3;$([CX3][#6]),$([CX3H1])](=O)[OX2][#6;!$([#6]=O)]"),
     (r"esters?(?: groups?)?",  # carboxylic, carbonic, phosphoric, sulfonic, nitric, thiocarbamic O-esters
      ("[$([CX3](=[O,S])[OX2][#6;!$([#6]=O)]),$([PX4](=[O,S])[OX2][#6]),$([SX4](=O)(=O)[OX2][#6]),"
       "$([NX3+](=O)([O-])[OX2][#6])]")),
@@ -210,7 +210,8 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     (r"(?:aryl |cyclic )?ketones?(?: groups?)?", "[CX3](=O)([#6])[#6]"),
     (r"(?:aromatic )?nitro groups?|nitro compounds?", "[$([NX3+](=O)[O-]),$([NX3](=O)=O)]"),
     (r"nitriles?(?: groups?)?", "[CX2]#[NX1]"),
-    (r"aromatic methoxy groups?|methoxy groups?", "[OX2]([CH3])[#6]"),
+    (r"aromatic methoxy groups?", "[OX2]([CH3])c"),
+    (r"methoxy groups?", "[OX2;!$(O[C,S,P]=O)]([CH3])[#6]"),
     (r"epoxides?", "C1OC1"),
     (r"aryl ethers?", "[OX2;!$(O[C,S,P]=O)](c)[#6]"),
     (r"cyclic ethers?", "[OX2;R;!$(O[C,S,P]=O)]([#6])[#6]"),
@@ -234,7 +235,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     (r"carbon-carbon double bonds?|alkenes?|olefins?", "C=C"),
 )
 # "two ester groups" beside two carbonates: carboxylic esters only in one reading, every ester in the other
-_COUNT_ALSO = {r"esters?(?: groups?)?": "[CX3](=O)([#6])[OX2][#6;!$([#6]=O)]"}
+_COUNT_ALSO = {r"esters?(?: groups?)?": "[CX3;$([CX3][#6]),$([CX3H1])](=O)[OX2][#6;!$([#6]=O)]"}
 _HALOGENS = {"F": r"fluor", "Cl": r"chlor", "Br": r"brom", "I": r"iod"}
 _HALOGEN = re.compile(r"(?<![a-z])(?:organo)?(?P<stem>fluor|chlor|brom|iod)(?:o|ide|ine|inated)\b", re.IGNORECASE)
 _CARBOXYLIC_COUNT = re.compile(r"\b(?P<prefix>mono|di|tri|tetra)carboxylic acids?"
