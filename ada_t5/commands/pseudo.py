@@ -1,8 +1,9 @@
 """Write pseudo descriptions for molecules with an LLM prompted with retrieved examples (``ada-t5 pseudo``).
 
 Usage: ``ada-t5 pseudo [--config configs/pseudo/X.yaml] --input MOLS --pool PAIRS --output OUT.jsonl
-[--exclude TEST ...] [--backend openai|local|rule] ...``. Running the same command again resumes: what is in
-OUT.jsonl (or OUT.jsonl.rejected.jsonl) is skipped. See docs/pseudo_data.md.
+[--exclude TEST ...] [--backend openai|openai-batch|local|rule] ...``. Running the same command again resumes:
+what is in OUT.jsonl (or OUT.jsonl.rejected.jsonl) is skipped. ``ada-t5 pseudo push OUT.jsonl --repo_id
+owner/name [--dry_run]`` publishes the output as a Hub dataset with a card. See docs/pseudo_data.md.
 """
 
 from __future__ import annotations
@@ -186,10 +187,39 @@ def format_summary(s: dict, output: str) -> str:
     return "\n".join(lines)
 
 
+PASSTHROUGH = True  # `ada-t5 pseudo push ...` is a sub-subcommand: main() sees the raw arguments
+
+
+def push_main(argv: list[str]) -> int:
+    """``ada-t5 pseudo push OUTPUT.jsonl --repo_id owner/name [--dry_run]``."""
+    from ada_t5.errors import ArgumentParser
+    from ada_t5.pseudo.publish import push
+
+    parser = ArgumentParser(prog="ada-t5 pseudo push", description="publish a pseudo-data output as a Hub dataset "
+                                                                  "with a dataset card (docs/pseudo_data.md)")
+    parser.add_argument("output", metavar="OUTPUT.jsonl", help="the output of `ada-t5 pseudo`")
+    parser.add_argument("--repo_id", required=True, help="the Hub dataset repository, owner/name")
+    parser.add_argument("--dry_run", action="store_true", help="only write the upload folder (card + parquet)")
+    parser.add_argument("--dry_run_dir", default=None, help="where --dry_run writes (default: OUTPUT.jsonl.hub_upload)")
+    parser.add_argument("--private", action="store_true", help="create the repository as private")
+    args = parser.parse_args(argv)
+    staged = push(args.output, args.repo_id, dry_run=args.dry_run, dry_run_dir=args.dry_run_dir,
+                  private=args.private)
+    if args.dry_run:
+        print(f"dry run: {staged.pairs:,} pairs staged in {staged.folder} (nothing uploaded): "
+              + ", ".join(staged.files))
+    else:
+        print(f"uploaded {staged.pairs:,} pairs to https://huggingface.co/datasets/{staged.repo_id} ({staged.url})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from ada_t5.errors import ArgumentParser
 
-    parser = ArgumentParser(prog="generate_pseudo_data.py", description=__doc__.splitlines()[0])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["push"]:
+        return push_main(argv[1:])
+    parser = ArgumentParser(prog="ada-t5 pseudo", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -18,6 +18,7 @@ never writes a molecule twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import itertools
 import json
@@ -174,7 +175,8 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
             yield Request(molecule.canonical, molecule.smiles, messages, job=(molecule, examples))
 
     summary = {"started": _now(), "backend": backend.name, "model": backend.model, "template_hash": template_hash,
-               "k": k, "inputs": [os.fspath(p) for p in config.inputs], "molecules_read": len(molecules) + len(problems),
+               "k": k, "inputs": [os.fspath(p) for p in config.inputs],
+               "exclude": [os.fspath(p) for p in config.exclude], "filters": dataclasses.asdict(config.filters), "molecules_read": len(molecules) + len(problems),
                "invalid_smiles": len(problems), "duplicates": counts["duplicates"],
                "excluded_test": counts["excluded_test"], "exclude_match": config.exclude_match,
                "excluded_but_in_output": counts["excluded_but_in_output"], "exclude_file_problems": exclude_problems,

@@ -141,12 +141,22 @@ def test_pseudo_data_pretrains_unchanged(tmp_path, capsys):
     described = [json.loads(line) for line in pseudo.read_text().splitlines()]
     assert len(described) > 250 and all(row["description"] for row in described)
 
+    # published as the paper published PseudoMD-1M (a Hub dataset: card + parquet), it loads and trains the same
+    staged = tmp_path / "hub"
+    assert cli.main(["pseudo", "push", str(pseudo), "--repo_id", "me/pseudo", "--dry_run", "--dry_run_dir",
+                     str(staged)]) == 0
+    parquet = staged / "data" / "train-00000-of-00001.parquet"
+    from ada_t5 import data
+
+    as_jsonl, as_parquet = data.load_pairs(pseudo), data.load_pairs(parquet)
+    assert as_parquet["smiles"] == as_jsonl["smiles"] and as_parquet["description"] == as_jsonl["description"]
+
     output_dir = tmp_path / "pretrain"
-    result = _run(output_dir, "--dataset", str(pseudo), "--max_steps", "3", "--save_strategy", "no",
+    result = _run(output_dir, "--dataset", str(parquet), "--max_steps", "3", "--save_strategy", "no",
                   "--data_cache_dir", str(tmp_path / "cache"))
     assert result.train_rows == len(described)
     assert (output_dir / "model.safetensors").is_file()
-    assert f"translation on {pseudo}" in capsys.readouterr().out
+    assert f"translation on {parquet}" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------------ streaming
