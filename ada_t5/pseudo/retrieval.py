@@ -14,13 +14,21 @@ Two exact methods give the same similarities (integer bit counts, ``c / (a + b -
   against 30,000 molecules on 2 cores, ``bench/retrieval_speed.py``).
 * ``"rdkit"``: :func:`rdkit.DataStructs.BulkTanimotoSimilarity` per query.
 
+Memory: the bit-major matrix costs ``n_bits`` bytes per pool molecule (2 GB per million at 2,048 bits) in
+every process, so pools above :data:`INVERTED_ABOVE` molecules use an inverted index instead (4 bytes per
+on-bit: ~180 MB per million ChEBI-like molecules), written once to a temporary folder and memory-mapped by the
+worker processes, which then share one copy; same exact counts (``bench/retrieval_memory.py``).
+
 Ties are broken by pool order, so results never depend on the method or the number of processes.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -74,15 +82,42 @@ def _top_k(sims: np.ndarray, k: int, self_index: int) -> Neighbours:
     return Neighbours(tuple(int(i) for i in chosen), tuple(float(sims[i]) for i in chosen))
 
 
-class _Searcher:
-    """The per-process search state, built from the pool's on-bits (cheap to send to a worker)."""
+INVERTED_ABOVE = 100_000  # pool molecules; above this the "sparse" method keeps an inverted index
 
-    def __init__(self, pool_bits: list[np.ndarray], radius: int, n_bits: int, method: str):
+
+def build_inverted(pool_bits: list[np.ndarray], n_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(postings, offsets): the pool positions having bit ``b`` are ``postings[offsets[b]:offsets[b + 1]]``,
+    sorted. 4 bytes per on-bit: ~180 MB for a million ChEBI-like molecules, against 2 GB for the bit-major
+    matrix."""
+    lengths = np.fromiter((len(b) for b in pool_bits), dtype=np.int64, count=len(pool_bits))
+    flat = np.concatenate(pool_bits).astype(np.int32) if len(pool_bits) else np.zeros(0, np.int32)
+    owners = np.repeat(np.arange(len(pool_bits), dtype=np.int32), lengths)
+    postings = owners[np.argsort(flat, kind="stable")]
+    offsets = np.zeros(n_bits + 1, dtype=np.int64)
+    np.cumsum(np.bincount(flat, minlength=n_bits), out=offsets[1:])
+    return postings, offsets
+
+
+class _Searcher:
+    """The per-process search state. ``layout``: ``matrix`` (bit-major uint8, n_bits x pool: fastest for small
+    pools), ``inverted`` (postings per bit, memory-mapped from files the parent wrote, so worker processes share
+    one copy in the page cache) or ``rdkit`` (RDKit bit vectors)."""
+
+    def __init__(self, pool_bits: list[np.ndarray] | None, radius: int, n_bits: int, method: str,
+                 layout: str = "matrix", index_dir: str | None = None):
         if method not in METHODS:
             raise ValueError(f"retrieval method must be one of {METHODS}, not {method!r}")
         self.radius, self.n_bits, self.method = radius, n_bits, method
+        self.layout = "rdkit" if method == "rdkit" else layout
+        if index_dir is not None:
+            self.postings = np.load(os.path.join(index_dir, "postings.npy"), mmap_mode="r")
+            self.offsets = np.load(os.path.join(index_dir, "offsets.npy"))
+            self.counts = np.load(os.path.join(index_dir, "counts.npy"), mmap_mode="r")
+            return
         self.counts = np.array([len(b) for b in pool_bits], dtype=np.float64)
-        if method == "sparse":
+        if self.layout == "inverted":
+            self.postings, self.offsets = build_inverted(pool_bits, n_bits)
+        elif self.layout == "matrix":
             matrix = np.zeros((n_bits, len(pool_bits)), dtype=np.uint8)
             for j, bits in enumerate(pool_bits):
                 matrix[bits.astype(np.intp), j] = 1
@@ -96,21 +131,31 @@ class _Searcher:
                 fp.SetBitsFromList([int(b) for b in bits])
                 self.fps.append(fp)
 
+    def save(self, folder: str) -> None:
+        """Write the inverted index for worker processes to map."""
+        np.save(os.path.join(folder, "postings.npy"), self.postings)
+        np.save(os.path.join(folder, "offsets.npy"), self.offsets)
+        np.save(os.path.join(folder, "counts.npy"), self.counts)
+
     def search(self, query_bits: np.ndarray, k: int, self_index: int) -> Neighbours:
         if len(self.counts) == 0:
             return Neighbours((), ())
-        if self.method == "sparse":
-            common = self.matrix[query_bits.astype(np.intp)].sum(axis=0, dtype=np.uint16).astype(np.float64)
+        bits = query_bits.astype(np.intp)
+        if self.layout == "matrix":
+            common = self.matrix[bits].sum(axis=0, dtype=np.uint16).astype(np.float64)
+        elif self.layout == "inverted":
+            hits = [self.postings[self.offsets[b]:self.offsets[b + 1]] for b in bits]
+            common = np.bincount(np.concatenate(hits) if hits else np.zeros(0, np.int32),
+                                 minlength=len(self.counts)).astype(np.float64)
         else:
             from rdkit import DataStructs
 
             fp = DataStructs.ExplicitBitVect(self.n_bits)
             fp.SetBitsFromList([int(b) for b in query_bits])
-            common = None
             sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fp, self.fps), dtype=np.float64)
-        if common is not None:
-            union = len(query_bits) + self.counts - common
-            sims = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
+            return _top_k(sims, k, self_index)
+        union = len(query_bits) + self.counts - common
+        sims = np.divide(common, union, out=np.zeros_like(common), where=union > 0)
         return _top_k(sims, k, self_index)
 
     def search_chunk(self, chunk: tuple[list[str], list[int]], k: int) -> list[Neighbours]:
@@ -123,9 +168,9 @@ _WORKER: _Searcher | None = None
 _WORKER_K = 0
 
 
-def _init_worker(pool_bits, radius, n_bits, method, k):
+def _init_worker(pool_bits, radius, n_bits, method, layout, index_dir, k):
     global _WORKER, _WORKER_K
-    _WORKER, _WORKER_K = _Searcher(pool_bits, radius, n_bits, method), k
+    _WORKER, _WORKER_K = _Searcher(pool_bits, radius, n_bits, method, layout, index_dir), k
 
 
 def _search_in_worker(chunk):
@@ -141,7 +186,8 @@ class Retriever:
     """
 
     def __init__(self, pool_canonical: Sequence[str], *, exclude: set[str] | frozenset[str] = frozenset(),
-                 radius: int = 2, n_bits: int = 2048, method: str = "sparse", num_proc: int = 1):
+                 radius: int = 2, n_bits: int = 2048, method: str = "sparse", num_proc: int = 1,
+                 layout: str = "auto"):
         if method not in METHODS:
             raise ValueError(f"retrieval method must be one of {METHODS}, not {method!r}")
         self.radius, self.n_bits, self.method, self.num_proc = radius, n_bits, method, max(1, num_proc)
@@ -158,26 +204,42 @@ class Retriever:
                 self.kept.append(position)
         self.index_of = seen  # canonical SMILES -> searchable position
         self.pool_bits = on_bits([pool_canonical[i] for i in self.kept], radius, n_bits)
+        if layout not in ("auto", "matrix", "inverted"):
+            raise ValueError(f"retrieval layout must be auto, matrix or inverted, not {layout!r}")
+        self.layout = layout if layout != "auto" else ("inverted" if len(self.kept) > INVERTED_ABOVE else "matrix")
         self._local: _Searcher | None = None
 
     def __len__(self) -> int:
         return len(self.kept)
 
     def search(self, queries: Sequence[str], k: int, *, chunk_size: int = 256) -> Iterator[Neighbours]:
-        """Neighbours of each canonical query SMILES, in order (positions index the original pool list)."""
+        """Neighbours of each canonical query SMILES, in order (positions index the original pool list).
+
+        Worker processes run at most ``2 * num_proc`` chunks ahead of the consumer, so a slow consumer (an LLM
+        endpoint) never makes a million queries' results pile up in memory."""
         chunks = ((list(queries[i:i + chunk_size]), [self.index_of.get(q, -1) for q in queries[i:i + chunk_size]])
                   for i in range(0, len(queries), chunk_size))
         if self.num_proc == 1 or len(queries) <= chunk_size:
             if self._local is None:
-                self._local = _Searcher(self.pool_bits, self.radius, self.n_bits, self.method)
+                self._local = _Searcher(self.pool_bits, self.radius, self.n_bits, self.method, self.layout)
             results = (self._local.search_chunk(chunk, k) for chunk in chunks)
             yield from (self._original(n) for part in results for n in part)
             return
         context = multiprocessing.get_context("spawn")
-        with context.Pool(self.num_proc, initializer=_init_worker,
-                          initargs=(self.pool_bits, self.radius, self.n_bits, self.method, k)) as pool:
-            for part in pool.imap(_search_in_worker, chunks):
-                yield from (self._original(n) for n in part)
+        with tempfile.TemporaryDirectory(prefix="ada_t5_retrieval_") as index_dir:
+            if self.layout == "inverted" and self.method == "sparse":
+                _Searcher(self.pool_bits, self.radius, self.n_bits, self.method, "inverted").save(index_dir)
+                initargs = (None, self.radius, self.n_bits, self.method, "inverted", index_dir, k)
+            else:
+                initargs = (self.pool_bits, self.radius, self.n_bits, self.method, self.layout, None, k)
+            with context.Pool(self.num_proc, initializer=_init_worker, initargs=initargs) as pool:
+                ahead: collections.deque = collections.deque()
+                for chunk in chunks:
+                    ahead.append(pool.apply_async(_search_in_worker, (chunk,)))
+                    if len(ahead) >= 2 * self.num_proc:
+                        yield from (self._original(n) for n in ahead.popleft().get())
+                while ahead:
+                    yield from (self._original(n) for n in ahead.popleft().get())
 
     def _original(self, found: Neighbours) -> Neighbours:
         return Neighbours(tuple(self.kept[i] for i in found.indices), found.similarities)

@@ -67,3 +67,15 @@ def test_chebi_validation_queries_never_find_themselves(shared_data):
     assert all(i not in f.indices for i, f in enumerate(found))
     assert all(len(f.indices) == 3 and f.similarities[0] >= f.similarities[-1] for f in found)
     assert sum(f.similarities[0] for f in found) / 200 > 0.4  # real neighbours, not noise
+
+
+def test_inverted_layout_gives_the_same_neighbours_in_workers():
+    pool = nci(400)
+    queries = pool[:30] + nci(30, skip=2000)
+    matrix = list(Retriever(pool, layout="matrix").search(queries, 5))
+    inverted = Retriever(pool, layout="inverted", num_proc=2)
+    assert inverted.layout == "inverted"
+    assert list(inverted.search(queries, 5, chunk_size=8)) == matrix  # memory-mapped index in 2 workers
+    inverted.num_proc = 1
+    assert list(inverted.search(queries, 5)) == matrix
+    assert Retriever(pool[:5]).layout == "matrix"
