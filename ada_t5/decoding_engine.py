@@ -171,13 +171,16 @@ def _cycle_repeats(history: torch.Tensor, positions: torch.Tensor, runs: torch.T
 def decode_rows(model, input_ids: Sequence[Sequence[int]], *, max_new_tokens: int, num_slots: int = 32,
                 num_return_sequences: int = 1, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                 repetition_penalty: float = 1.0, stop_repeats: int = 0, max_cycle: int = 64,
-                compile_decoder: bool = False, generator: torch.Generator | None = None,
+                compile_decoder: bool = False, allowed_token_ids: Sequence[int] | None = None,
+                generator: torch.Generator | None = None,
                 on_row_done: Callable[[int], None] | None = None,
                 stats: EngineStats | None = None) -> list[list[list[int]]]:
     """Decode every row of ``input_ids`` (token ids, no padding); ``num_return_sequences`` id lists per row.
 
     Returned ids stop before end-of-sequence. ``stop_repeats`` N > 0 ends a row once its latest tokens are
     N copies of one cycle of at most ``max_cycle`` tokens (kept: the N copies); 0, the default, never cuts.
+    ``allowed_token_ids``: the only tokens a row may write (end-of-sequence only after the first token), e.g.
+    SELFIES symbols, so that every output is a molecule.
     """
     config = model.config
     eos, start = config.eos_token_id, config.decoder_start_token_id
@@ -197,6 +200,11 @@ def decode_rows(model, input_ids: Sequence[Sequence[int]], *, max_new_tokens: in
     runs = torch.zeros((slots, max_cycle), dtype=torch.long, device=dec.device) if stop_repeats else None
     seen = torch.zeros((slots, model.lm_head.out_features), dtype=torch.bool, device=dec.device) \
         if repetition_penalty != 1.0 else None
+    allowed = None
+    if allowed_token_ids is not None:
+        allowed = torch.full((model.lm_head.out_features,), -float("inf"), device=dec.device)
+        allowed[list(allowed_token_ids)] = 0.0
+        allowed[eos] = 0.0
     encoded: dict[int, list] = {}  # row -> cross keys/values, while copies of the row still wait
     copies_left = {row: num_return_sequences for row in range(len(input_ids))}
     waiting = collections.deque(order)
@@ -247,6 +255,9 @@ def decode_rows(model, input_ids: Sequence[Sequence[int]], *, max_new_tokens: in
         positions = dec.positions.clone()
         logits = step(dec, window)
         stats.decoder_steps += 1
+        if allowed is not None:
+            logits = logits + allowed
+            logits[positions == 0, eos] = -float("inf")  # at least one token
         if seen is not None:
             penalized = torch.where(logits < 0, logits * repetition_penalty, logits / repetition_penalty)
             logits = torch.where(seen, penalized, logits)

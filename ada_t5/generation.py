@@ -39,9 +39,10 @@ class GenerationSettings:
     max_source_length: int = 512
     prefix: str = ""
     dtype: str = "auto"  # auto: bf16 on a bf16-capable GPU, else fp32
-    engine: bool = False  # continuous batching (ada_t5.decoding_engine) where it applies; False: model.generate
+    engine: bool = True  # continuous batching (ada_t5.decoding_engine) where it applies; False: model.generate
     stop_repeats: int = 0  # > 0: end a row repeating one cycle this many times (engine only; changes outputs)
     compile_decoder: bool = False  # torch.compile the engine's fixed-shape decoder step (CUDA graphs on a GPU)
+    allowed_token_ids: tuple[int, ...] | None = None  # the only tokens outputs may hold (SELFIES symbols)
 
     def __post_init__(self):
         problem = decoding_problem({name: getattr(self, name) for name in DECODING_OPTIONS})
@@ -71,6 +72,8 @@ class GenerationSettings:
             kwargs["repetition_penalty"] = self.repetition_penalty
         if self.no_repeat_ngram_size:
             kwargs["no_repeat_ngram_size"] = self.no_repeat_ngram_size
+        if self.allowed_token_ids is not None:
+            kwargs["min_new_tokens"] = 1
         return kwargs
 
 
@@ -158,6 +161,7 @@ def generate_ids(model, tokenizer, encoded: Sequence[Sequence[int]], settings: G
                                    do_sample=settings.do_sample, temperature=settings.temperature,
                                    top_p=settings.top_p, repetition_penalty=settings.repetition_penalty,
                                    stop_repeats=settings.stop_repeats, compile_decoder=settings.compile_decoder,
+                                   allowed_token_ids=settings.allowed_token_ids,
                                    on_row_done=lambda _row: bar.update(1), stats=stats)
             return _generate_batches(model, tokenizer, encoded, settings, device, bar)
     finally:
@@ -175,7 +179,11 @@ def _generate_batches(model, tokenizer, encoded, settings: GenerationSettings, d
         rows = order[start : start + settings.batch_size]
         batch = tokenizer.pad({"input_ids": [encoded[i] for i in rows]}, return_tensors="pt")
         batch = {k: v.to(device) for k, v in batch.items()}
-        out = model.generate(**batch, **settings.generate_kwargs())[:, 1:].tolist()  # without the start token
+        kwargs = settings.generate_kwargs()
+        if settings.allowed_token_ids is not None:
+            allowed = set(settings.allowed_token_ids) | {model.config.eos_token_id}
+            kwargs["suppress_tokens"] = [i for i in range(model.lm_head.out_features) if i not in allowed]
+        out = model.generate(**batch, **kwargs)[:, 1:].tolist()  # without the start token
         for j, i in enumerate(rows):
             results[i] = [_until_eos(ids, model.config.eos_token_id, special) for ids in out[j * n : (j + 1) * n]]
         bar.update(len(rows))
@@ -209,4 +217,23 @@ def generate_sharded(model, tokenizer, sources: Sequence[str], settings: Generat
     results: list = [None] * len(sources)
     for i, texts in gathered:
         results[i] = texts
+    return results
+
+
+def generate_ids_sharded(model, tokenizer, encoded: Sequence[Sequence[int]], settings: GenerationSettings, *,
+                         progress: bool = True, desc: str = "generating") -> list[list[list[int]]]:
+    """`generate_ids` split across the processes of a launch, gathered on all ranks (validation's path)."""
+    from accelerate import PartialState
+    from accelerate.utils import gather_object
+
+    state = PartialState()
+    if state.num_processes == 1:
+        return generate_ids(model, tokenizer, encoded, settings, progress=progress, desc=desc)
+    with state.split_between_processes(list(range(len(encoded)))) as shard:
+        local = generate_ids(model, tokenizer, [encoded[i] for i in shard], settings,
+                             progress=progress and state.is_main_process, desc=desc)
+        pairs = list(zip(shard, local))
+    results: list = [None] * len(encoded)
+    for i, ids in gather_object(pairs):
+        results[i] = ids
     return results

@@ -93,7 +93,7 @@ class AdaT5:
     """A loaded checkpoint and its tokenizer, ready to caption molecules and design them from text."""
 
     def __init__(self, model, tokenizer, *, device="auto", task: str | None = None, task_prefix: str = "",
-                 dtype: str = "auto", name: str = ""):
+                 dtype: str = "auto", name: str = "", engine: bool = True, compile_decoder: bool = False):
         self.device = resolve_device(device) if isinstance(device, (str, type(None))) else device
         self.model = model.to(self.device).eval()
         self.model.generation_config.max_length = None  # max_new_tokens is always given; silence HF's clash warning
@@ -102,6 +102,8 @@ class AdaT5:
         self.task_prefix = task_prefix
         self.dtype = dtype
         self.name = name
+        self.engine = engine  # continuous batching for greedy/sampling (ada_t5.decoding_engine)
+        self.compile_decoder = compile_decoder
 
     def __repr__(self) -> str:
         return f"AdaT5({self.name!r}, task={self.task}, device={self.device})"
@@ -110,8 +112,8 @@ class AdaT5:
 
     def caption(self, smiles: str | Sequence[str], *, n: int = 1, num_beams: int = 1, do_sample: bool = False,
                 temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
-                no_repeat_ngram_size: int = 0, max_new_tokens: int = 512, batch_size: int = 32,
-                on_invalid: str = "raise", canonicalize_inputs: bool = False, seed: int | None = None,
+                no_repeat_ngram_size: int = 0, stop_repeats: int = 0, max_new_tokens: int = 512,
+                batch_size: int = 32, on_invalid: str = "raise", canonicalize_inputs: bool = False, seed: int | None = None,
                 progress: bool = False) -> list[Prediction]:
         """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
         from ada_t5 import chem
@@ -130,13 +132,13 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "SMILES", on_invalid, molecules=False, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
         return predictions
 
     def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
-                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, max_new_tokens: int = 512,
-                 batch_size: int = 32, rank_valid_first: bool = False, on_invalid: str = "raise",
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, stop_repeats: int = 0,
+                 max_new_tokens: int = 512, batch_size: int = 32, rank_valid_first: bool = False, on_invalid: str = "raise",
                  seed: int | None = None, progress: bool = False) -> list[Prediction]:
         """Design molecules from descriptions (text2mol). Candidates are canonical SMILES with a validity flag."""
         self._check_task("text2mol", "generate")
@@ -147,7 +149,7 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "descriptions", on_invalid, molecules=True, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
         if rank_valid_first:
             for prediction in predictions:
                 prediction.candidates.sort(key=lambda c: (not c.valid, c.rank))
@@ -156,7 +158,8 @@ class AdaT5:
     # ------------------------------------------------------------------ internals
 
     def settings(self, *, n: int, num_beams: int, do_sample: bool, temperature: float, top_p: float,
-                 max_new_tokens: int, batch_size: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0):
+                 max_new_tokens: int, batch_size: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
+                 stop_repeats: int = 0):
         """The `GenerationSettings` for these options; ``n`` > ``num_beams`` without sampling widens the beam."""
         from ada_t5.generation import GenerationSettings
 
@@ -167,7 +170,8 @@ class AdaT5:
         return GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, num_return_sequences=n,
                                   do_sample=do_sample, temperature=temperature, top_p=top_p,
                                   repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                  batch_size=batch_size, prefix=self.task_prefix, dtype=self.dtype)
+                                  batch_size=batch_size, prefix=self.task_prefix, dtype=self.dtype,
+                                  engine=self.engine, stop_repeats=stop_repeats, compile_decoder=self.compile_decoder)
 
     def _run(self, items, sources, problems, kind, on_invalid, *, molecules: bool, seed, progress, **options):
         from ada_t5.generation import generate_texts
@@ -183,8 +187,19 @@ class AdaT5:
             from transformers import set_seed
 
             set_seed(seed)
-        decoded = generate_texts(self.model, self.tokenizer, [sources[i] for i in todo], settings,
+        from ada_t5.predict import from_model_format, to_model_format
+
+        task = "text2mol" if molecules else "mol2text"
+        molecule_format = getattr(self.model.config, "molecule_format", "smiles")
+        model_sources, notes = to_model_format([sources[i] for i in todo], task, molecule_format)
+        from ada_t5.molecule_format import constrain_to_selfies
+
+        settings = constrain_to_selfies(settings, self.tokenizer, task, molecule_format)
+        for note in notes:
+            logger.warning("%s", note)
+        decoded = generate_texts(self.model, self.tokenizer, model_sources, settings,
                                  progress=progress, desc="captioning" if not molecules else "generating")
+        decoded = from_model_format(decoded, task, molecule_format)
         by_index = dict(zip(todo, decoded))
         predictions = []
         for i, text in enumerate(items):
@@ -247,11 +262,13 @@ def checkpoint_task(path: str | os.PathLike) -> str | None:
 
 
 def load(path_or_hub_id: str | os.PathLike, *, device: str = "auto", dtype: str = "auto", task_prefix: str = "",
-         tokenizer: str | None = None) -> AdaT5:
+         tokenizer: str | None = None, engine: bool = True, compile_decoder: bool = False) -> AdaT5:
     """Load a checkpoint (local folder or Hub id) and its tokenizer; CUDA when available, else the CPU.
 
     ``dtype``: ``auto`` (bf16 autocast on a bf16-capable GPU, fp32 otherwise), ``bf16`` or ``fp32``.
     ``tokenizer``: a different tokenizer folder / Hub id (default: the checkpoint's own).
+    ``engine``: decode greedy/sampling on the continuous-batching engine (False: batched ``model.generate``);
+    ``compile_decoder``: ``torch.compile`` its fixed-shape decoder step (CUDA graphs on a GPU).
     Errors (missing folder, uncached Hub id with the Hub unreachable) name the checkpoint and what to do.
     """
     from ada_t5.modeling import load_pretrained_model
@@ -261,4 +278,5 @@ def load(path_or_hub_id: str | os.PathLike, *, device: str = "auto", dtype: str 
     tok = load_tokenizer(tokenizer or name)
     model = load_pretrained_model(name, tok)
     task = checkpoint_task(name) if os.path.isdir(name) else None
-    return AdaT5(model, tok, device=device, task=task, task_prefix=task_prefix, dtype=dtype, name=name)
+    return AdaT5(model, tok, device=device, task=task, task_prefix=task_prefix, dtype=dtype, name=name, engine=engine,
+                 compile_decoder=compile_decoder)

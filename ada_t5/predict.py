@@ -46,7 +46,14 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     sources = list(dataset[task.source_column])
     references = list(dataset[task.target_column])
     settings = settings or GenerationSettings()
-    candidates = generate_sharded(model, tokenizer, sources, settings, progress=progress, desc=f"generating {split}")
+    molecule_format = getattr(model.config, "molecule_format", "smiles")
+    model_sources, format_notes = to_model_format(sources, task.name, molecule_format)
+    from ada_t5.molecule_format import constrain_to_selfies
+
+    settings = constrain_to_selfies(settings, tokenizer, task.name, molecule_format)
+    candidates = generate_sharded(model, tokenizer, model_sources, settings, progress=progress,
+                                  desc=f"generating {split}")
+    candidates = from_model_format(candidates, task.name, molecule_format)
     outputs = [texts[0] for texts in candidates]
     state = PartialState()
     result = SplitResult(split=split, task=task.name, predictions_path=None, metrics_path=None, metrics={})
@@ -54,7 +61,7 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
         return result
     scores = metrics.score(task.name, outputs, references, **(metric_kwargs or {}))
     result.metrics = dict(scores.aggregate)
-    result.notes = list(scores.notes)
+    result.notes = list(scores.notes) + format_notes
     result.examples = list(zip(sources, references, outputs))[:num_examples]
     if task.name == "mol2text":
         from ada_t5.metrics.facts import fact_check
@@ -107,3 +114,25 @@ def format_metrics_table(metrics: dict, title: str = "") -> str:
     lines = [title] if title else []
     lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
     return "\n".join(lines)
+
+
+def to_model_format(sources: list[str], task_name: str, molecule_format: str) -> tuple[list[str], list[str]]:
+    """mol2text sources in the checkpoint's molecule format; notes say what could not be converted."""
+    if molecule_format != "selfies" or task_name != "mol2text":
+        return sources, []
+    from ada_t5.molecule_format import convert_smiles
+
+    converted, report = convert_smiles(sources)
+    notes = []
+    if report.failed:
+        notes.append(report.summary("inputs") + "; those inputs were given to the model as SMILES")
+    return [c if c is not None else s for c, s in zip(converted, sources)], notes
+
+
+def from_model_format(candidates: list[list[str]], task_name: str, molecule_format: str) -> list[list[str]]:
+    """text2mol outputs back in SMILES (RDKit canonical) before anything is scored, written or returned."""
+    if molecule_format != "selfies" or task_name != "text2mol":
+        return candidates
+    from ada_t5.molecule_format import selfies_to_smiles
+
+    return [[selfies_to_smiles(text) for text in texts] for texts in candidates]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from transformers import Seq2SeqTrainingArguments
+from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 from ada_t5.errors import ArgumentError
 from ada_t5.metrics import LOWER_IS_BETTER
@@ -83,6 +83,9 @@ class DataArguments:
                 "'unescape' turns them into standard single backslashes"})
     skip_invalid: bool = field(default=False, metadata={
         "help": "skip (and report) rows with an unparseable SMILES or empty field instead of stopping"})
+    molecule_format: str = field(default="smiles", metadata={
+        "help": "how the model reads and writes molecules: smiles (the paper's) or selfies (every output decodes to a "
+                "valid molecule; outputs are turned back into SMILES before scoring, writing or returning)"})
     task_prefix: str = field(default="", metadata={
         "help": "text put before every source; the paper uses none, a prefix helps multi-task models"})
     max_source_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "source truncation (tokens)"})
@@ -108,6 +111,8 @@ class DataArguments:
 
     def __post_init__(self):
         self.task = get_task(self.task).name
+        if self.molecule_format not in ("smiles", "selfies"):
+            raise ValueError(f"--molecule_format must be smiles or selfies, not {self.molecule_format!r}")
         if self.smiles_backslashes not in ("keep", "unescape"):
             raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
         if self.max_source_length < 8 or self.max_target_length < 8:
@@ -160,6 +165,14 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
     generation_no_repeat_ngram_size: int = field(default=0, metadata={
         "help": "forbid repeating any n-gram of this size (0: off); cuts loops but also legitimate repeats, "
                 "e.g. ring SMILES"})
+    generation_engine: bool = field(default=True, metadata={
+        "help": "validate and test with the continuous-batching engine (greedy/sampling; a finished row's slot is "
+                "refilled at once, so one looping row no longer holds a whole batch); false: batched model.generate"})
+    generation_stop_repeats: int = field(default=0, metadata={
+        "help": "end a row once it repeats one cycle of tokens this many times (0: off, the default; changes "
+                "greedy results, see docs/generation.md)"})
+    generation_compile_decoder: bool = field(default=False, metadata={
+        "help": "torch.compile the engine's fixed-shape decoder step (CUDA graphs on a GPU)"})
     eval_strategy: str = field(default="steps", metadata={"help": "validate every --eval_steps"})
     eval_steps: float | None = field(default=5000, metadata={"help": "steps between validations"})
     save_steps: float = field(default=5000, metadata={"help": "steps between checkpoints (a multiple of eval_steps)"})
@@ -227,10 +240,8 @@ def best_metric_settings(training_args, task_name: str) -> None:
 
 
 def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eval_dataset=None,
-                          compute_metrics=None, data_collator=None, callbacks=None):
-    """A plain `Seq2SeqTrainer`; no subclass is needed for either objective."""
-    from transformers import Seq2SeqTrainer
-
+                          compute_metrics=None, data_collator=None, callbacks=None, task_name: str = ""):
+    """A `Seq2SeqTrainer` whose generating validation runs on the decoding engine; nothing else is changed."""
     from ada_t5.collators import Seq2SeqCollator
     from ada_t5.modeling import set_generation_defaults
     from ada_t5.quiet import keep_generation_length_unset_callback
@@ -238,7 +249,7 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
     set_generation_defaults(model, **training_args.decoding_options())
     if data_collator is None:
         data_collator = Seq2SeqCollator(tokenizer.pad_token_id, pad_to_multiple_of=8 if training_args.bf16 else None)
-    return Seq2SeqTrainer(
+    trainer = EngineSeq2SeqTrainer(
         model=model,
         args=training_args,
         data_collator=data_collator,
@@ -248,6 +259,8 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
         compute_metrics=compute_metrics,
         callbacks=[*(callbacks or []), keep_generation_length_unset_callback()],
     )
+    trainer.task_name = task_name  # SELFIES text2mol validation writes SELFIES symbols only
+    return trainer
 
 
 @dataclass
@@ -273,3 +286,48 @@ class PretrainTrainingArguments(FinetuneTrainingArguments):
         "help": "checkpoints kept; at least 2, so one complete checkpoint survives a crash while saving"})
     load_best_model_at_end: bool = field(default=False, metadata={"help": "pre-training keeps its last model"})
     metric_for_best_model: str | None = field(default=None, metadata={"help": "unused in pre-training"})
+
+
+class EngineSeq2SeqTrainer(Seq2SeqTrainer):
+    """`Seq2SeqTrainer` with one change: a generating validation decodes the whole split on the engine.
+
+    The stock trainer calls ``model.generate`` batch by batch, so every batch runs until its slowest (often
+    looping) row stops. Here the loss still comes from the stock loop (teacher forcing only), then every
+    validation row is decoded by ``ada_t5.generation.generate_ids_sharded`` (continuous batching) and handed to
+    the same ``compute_metrics``. Under ZeRO-3 / FSDP, with beams, or with ``--generation_engine false`` the
+    stock path runs unchanged.
+    """
+
+    def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
+                        metric_key_prefix="eval"):
+        from transformers.trainer_utils import EvalLoopOutput, EvalPrediction
+
+        from ada_t5.generation import GenerationSettings, generate_ids_sharded
+
+        args = self.args
+        dataset = getattr(dataloader, "dataset", None)
+        settings = GenerationSettings(**args.decoding_options(), batch_size=args.per_device_eval_batch_size,
+                                      engine=args.generation_engine, stop_repeats=args.generation_stop_repeats,
+                                      compile_decoder=args.generation_compile_decoder) \
+            if hasattr(args, "decoding_options") else None
+        sharded_weights = self.is_fsdp_enabled or (self.is_deepspeed_enabled and getattr(
+            self.accelerator.state.deepspeed_plugin, "zero_stage", 0) == 3)
+        if (settings is None or not settings.uses_engine or not args.predict_with_generate or prediction_loss_only
+                or self.compute_metrics is None or sharded_weights or dataset is None
+                or "input_ids" not in getattr(dataset, "column_names", ())):
+            return super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys,
+                                           metric_key_prefix)
+        output = super().evaluation_loop(dataloader, description, True, ignore_keys, metric_key_prefix)
+        model = self.accelerator.unwrap_model(self.model)
+        from ada_t5.molecule_format import constrain_to_selfies
+
+        settings = constrain_to_selfies(settings, self.processing_class, getattr(self, "task_name", ""),
+                                        getattr(model.config, "molecule_format", "smiles"))
+        generated = generate_ids_sharded(model, self.processing_class, list(dataset["input_ids"]), settings,
+                                         progress=not args.disable_tqdm, desc="validation")
+        predictions = [rows[0] for rows in generated]
+        metrics = dict(output.metrics)
+        # every rank scores the gathered outputs, as the stock loop does, so all ranks agree on the best checkpoint
+        scores = self.compute_metrics(EvalPrediction(predictions=predictions, label_ids=list(dataset["labels"])))
+        metrics.update({f"{metric_key_prefix}_{key}": value for key, value in scores.items()})
+        return EvalLoopOutput(predictions=None, label_ids=None, metrics=metrics, num_samples=output.num_samples)

@@ -48,6 +48,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
                         help="divide the logits of already generated tokens by this (default 1.0: off)")
     parser.add_argument("--no_repeat_ngram_size", type=int, default=0,
                         help="forbid repeating any n-gram of this size (default 0: off)")
+    parser.add_argument("--stop_repeats", type=int, default=0,
+                        help="end an output once it repeats one cycle of tokens N times (default 0: off; changes "
+                             "greedy results)")
+    parser.add_argument("--no_engine", action="store_true",
+                        help="batched model.generate instead of the continuous-batching engine")
+    parser.add_argument("--compile_decoder", action="store_true",
+                        help="torch.compile the engine's decoder step (CUDA graphs on a GPU)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (for --sample)")
     parser.add_argument("--max_new_tokens", type=int, default=512, help="new tokens at most (default 512)")
     parser.add_argument("--batch_size", type=int, default=32, help="inputs per generation batch")
@@ -226,12 +233,14 @@ def run_model_command(args: argparse.Namespace, kind: str) -> int:
     from ada_t5.tokenization import TokenizerLoadError
 
     try:
-        model = load(args.model, device=args.device, dtype=args.dtype)
+        model = load(args.model, device=args.device, dtype=args.dtype, engine=not args.no_engine,
+                     compile_decoder=args.compile_decoder)
     except (ModelLoadError, TokenizerLoadError, OSError) as error:
         return fail(str(error))
     options = dict(n=args.n, num_beams=args.num_beams, do_sample=args.sample, temperature=args.temperature,
                    top_p=args.top_p, repetition_penalty=args.repetition_penalty,
-                   no_repeat_ngram_size=args.no_repeat_ngram_size, max_new_tokens=args.max_new_tokens,
+                   no_repeat_ngram_size=args.no_repeat_ngram_size, stop_repeats=args.stop_repeats,
+                   max_new_tokens=args.max_new_tokens,
                    batch_size=args.batch_size,
                    on_invalid="flag" if args.on_invalid == "flag" else "raise", seed=args.seed, progress=True)
     started = time.perf_counter()

@@ -117,19 +117,30 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
                                fcd=testing or (validating and eval_args.validation_fcd))
     resume_from = resolve_checkpoint_to_resume(training_args)  # last: it may clear a finished run's checkpoints
     set_seed(training_args.seed)
-    tokenizer = prepare_tokenizer(model_args, splits["train"], output_dir, resume_from)
+    model_splits = splits  # what the model reads and writes (SELFIES molecules with --molecule_format selfies)
+    if data_args.molecule_format == "selfies":
+        from ada_t5.molecule_format import add_selfies_symbols, convert_pairs
+
+        model_splits = {name: convert_pairs(split, f"{name} split")[0] for name, split in splits.items()
+                        if name != "test"}  # the test split is converted by predict_split, row by row
+    tokenizer = prepare_tokenizer(model_args, model_splits["train"], output_dir, resume_from)
+    if data_args.molecule_format == "selfies":
+        added = add_selfies_symbols(tokenizer, model_splits["train"]["smiles"])
+        logger.info("SELFIES: %d symbols added to the tokenizer as whole tokens (%d tokens in all)", added,
+                    len(tokenizer))
     model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
                         model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
                         seed=training_args.seed)
+    model.config.molecule_format = data_args.molecule_format  # saved: test.py and ada_t5.load() follow it
     logger.info("model: %s, %.1fM parameters", model_args.model_name_or_path or model_args.model_shape,
                 count_parameters(model) / 1e6)
 
     tokenize = dict(prefix=data_args.task_prefix, max_source_length=data_args.max_source_length,
                     max_target_length=data_args.max_target_length, num_proc=data_args.preprocessing_num_workers)
     with state.main_process_first():
-        train_dataset = tokenize_pairs(splits["train"], task, tokenizer, **tokenize)
-        eval_dataset = tokenize_pairs(splits["validation"], task, tokenizer, **tokenize) \
-            if "validation" in splits else None
+        train_dataset = tokenize_pairs(model_splits["train"], task, tokenizer, **tokenize)
+        eval_dataset = tokenize_pairs(model_splits["validation"], task, tokenizer, **tokenize) \
+            if "validation" in model_splits else None
 
     metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
         if task.name == "mol2text" else dict(fcd=eval_args.validation_fcd)
@@ -139,8 +150,9 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         training_args.load_best_model_at_end = False
     best_metric_settings(training_args, task.name)
     trainer = build_seq2seq_trainer(
-        model, tokenizer, training_args, train_dataset=train_dataset, eval_dataset=eval_dataset,
-        compute_metrics=metrics.build_compute_metrics(task.name, tokenizer, **metric_kwargs)
+        model, tokenizer, training_args, train_dataset=train_dataset, eval_dataset=eval_dataset, task_name=task.name,
+        compute_metrics=metrics.build_compute_metrics(task.name, tokenizer, **metric_kwargs,
+                                                      **_selfies_scoring(data_args, task.name, model_splits))
         if eval_dataset is not None else None)
 
     train_output = trainer.train(resume_from_checkpoint=resume_from)
@@ -154,6 +166,9 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     if eval_args.do_test and "test" in splits:
         settings = GenerationSettings(**training_args.decoding_options(),
                                       batch_size=training_args.per_device_eval_batch_size,
+                                      engine=training_args.generation_engine,
+                                      stop_repeats=training_args.generation_stop_repeats,
+                                      compile_decoder=training_args.generation_compile_decoder,
                                       max_source_length=data_args.max_source_length, prefix=data_args.task_prefix)
         test_metric_kwargs = dict(metric_kwargs, fcd=True) if task.name == "text2mol" else metric_kwargs
         test_result = predict_split(trainer.model, tokenizer, splits["test"], task, split="test",
@@ -174,6 +189,16 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
 def _data_source(data_args: DataArguments) -> str:
     files = [f for f in (data_args.train_file, data_args.validation_file, data_args.test_file) if f]
     return ", ".join(files) if files else data_args.dataset
+
+
+def _selfies_scoring(data_args, task_name: str, model_splits) -> dict:
+    """With SELFIES text2mol, validation scores SMILES: outputs decoded back, references the original SMILES."""
+    if data_args.molecule_format != "selfies" or task_name != "text2mol" or "validation" not in model_splits:
+        return {}
+    from ada_t5.molecule_format import selfies_to_smiles
+
+    references = [selfies_to_smiles(text) for text in model_splits["validation"]["smiles"]]
+    return dict(references=references, postprocess=selfies_to_smiles)
 
 
 def _tristate(value: str):

@@ -40,6 +40,14 @@ class TestArguments:
     repetition_penalty: float = field(default=1.0, metadata={
         "help": "divide the logits of already generated tokens by this (1.0: off)"})
     no_repeat_ngram_size: int = field(default=0, metadata={"help": "forbid repeating any n-gram of this size (0: off)"})
+    engine: bool = field(default=True, metadata={
+        "help": "decode on the continuous-batching engine (greedy/sampling; outputs equal model.generate's); "
+                "false: batched model.generate. Beams and --no_repeat_ngram_size always use model.generate"})
+    stop_repeats: int = field(default=0, metadata={
+        "help": "end a row once it repeats one cycle of tokens this many times (0: off, the default; changes "
+                "greedy results: docs/generation.md)"})
+    compile_decoder: bool = field(default=False, metadata={
+        "help": "torch.compile the engine's fixed-shape decoder step (CUDA graphs on a GPU)"})
     dtype: str = field(default="auto", metadata={"help": "auto (bf16 on a bf16 GPU), bf16 or fp32"})
     device: str = field(default="auto", metadata={"help": "auto (cuda when available), cpu, cuda, cuda:1 ..."})
     seed: int = field(default=42, metadata={"help": "seed of the fine-tuning run (fixes the demo's split)"})
@@ -94,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         set_seed(test_args.seed)
     settings = GenerationSettings(**test_args.decoding_options(), batch_size=test_args.batch_size,
                                   max_source_length=data_args.max_source_length, prefix=data_args.task_prefix,
-                                  dtype=test_args.dtype)
+                                  dtype=test_args.dtype, engine=test_args.engine,
+                                  stop_repeats=test_args.stop_repeats, compile_decoder=test_args.compile_decoder)
     metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
         if task.name == "mol2text" else {}
     output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
