@@ -58,6 +58,8 @@ class Prediction:
     source: str | None  # what the model was given (canonicalized input, prefix excluded); None when rejected
     candidates: list[Candidate] = field(default_factory=list)
     error: str | None = None
+    # retrieval-augmented checkpoints: the pool rows the model was shown, nearest first
+    neighbours: list[dict] = field(default_factory=list)
 
     @property
     def best(self) -> Candidate | None:
@@ -78,7 +80,8 @@ class Prediction:
 
     def to_dict(self) -> dict:
         return {"input": self.input, "source": self.source, "error": self.error,
-                "candidates": [vars(c).copy() for c in self.candidates]}
+                "candidates": [vars(c).copy() for c in self.candidates],
+                "neighbours": [dict(n) for n in self.neighbours]}
 
 
 def resolve_device(device: str | None = "auto"):
@@ -93,7 +96,8 @@ class AdaT5:
     """A loaded checkpoint and its tokenizer, ready to caption molecules and design them from text."""
 
     def __init__(self, model, tokenizer, *, device="auto", task: str | None = None, task_prefix: str = "",
-                 dtype: str = "auto", name: str = "", engine: bool = True, compile_decoder: bool = False):
+                 dtype: str = "auto", name: str = "", engine: bool = True, compile_decoder: bool = False,
+                 augmenter=None):
         self.device = resolve_device(device) if isinstance(device, (str, type(None))) else device
         self.model = model.to(self.device).eval()
         self.model.generation_config.max_length = None  # max_new_tokens is always given; silence HF's clash warning
@@ -104,6 +108,7 @@ class AdaT5:
         self.name = name
         self.engine = engine  # continuous batching for greedy/sampling (ada_t5.decoding_engine)
         self.compile_decoder = compile_decoder
+        self.augmenter = augmenter  # ada_t5.rag.Augmenter of a retrieval-augmented checkpoint, else None
 
     def __repr__(self) -> str:
         return f"AdaT5({self.name!r}, task={self.task}, device={self.device})"
@@ -197,6 +202,13 @@ class AdaT5:
         settings = constrain_to_selfies(settings, self.tokenizer, task, molecule_format)
         for note in notes:
             logger.warning("%s", note)
+        found = [[] for _ in todo]
+        if self.augmenter is not None and todo:
+            model_sources, found = self.augmenter(model_sources)
+            sources = list(sources)
+            for i, augmented in zip(todo, model_sources):
+                sources[i] = augmented
+        neighbours = dict(zip(todo, found))
         decoded = generate_texts(self.model, self.tokenizer, model_sources, settings,
                                  progress=progress, desc="captioning" if not molecules else "generating")
         decoded = from_model_format(decoded, task, molecule_format)
@@ -207,7 +219,8 @@ class AdaT5:
                 predictions.append(Prediction(input=text, source=None, error=reasons[i]))
                 continue
             candidates = [_candidate(raw, rank, molecules) for rank, raw in enumerate(by_index[i])]
-            predictions.append(Prediction(input=text, source=sources[i], candidates=candidates))
+            predictions.append(Prediction(input=text, source=sources[i], candidates=candidates,
+                                          neighbours=[vars(n).copy() for n in neighbours[i]]))
         return predictions
 
     def _check_task(self, wanted: str, method: str) -> None:
@@ -278,5 +291,11 @@ def load(path_or_hub_id: str | os.PathLike, *, device: str = "auto", dtype: str 
     tok = load_tokenizer(tokenizer or name)
     model = load_pretrained_model(name, tok)
     task = checkpoint_task(name) if os.path.isdir(name) else None
+    augmenter = None
+    if os.path.isdir(name):  # a retrieval-augmented checkpoint carries its pool
+        from ada_t5.rag import Augmenter
+
+        augmenter = Augmenter.from_checkpoint(name)
+        task = task or (augmenter.task if augmenter else None)
     return AdaT5(model, tok, device=device, task=task, task_prefix=task_prefix, dtype=dtype, name=name, engine=engine,
-                 compile_decoder=compile_decoder)
+                 compile_decoder=compile_decoder, augmenter=augmenter)

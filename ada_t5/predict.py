@@ -33,9 +33,12 @@ class SplitResult:
 
 def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
                   output_dir: str | Path | None = None, settings: GenerationSettings | None = None,
-                  metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5) -> SplitResult:
+                  metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5,
+                  augment=None) -> SplitResult:
     """Generate for every row of ``dataset`` (raw ``smiles``/``description`` columns) and score it.
 
+    ``augment``: a retrieval-augmented checkpoint's :class:`ada_t5.rag.Augmenter`; the model is given the
+    augmented sources, the files keep the original ones and the neighbours go to ``<split>_neighbours.jsonl``.
     Under a multi-process launch every rank generates a shard; only the main process scores and writes.
     """
     from accelerate import PartialState
@@ -51,6 +54,7 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     from ada_t5.molecule_format import constrain_to_selfies
 
     settings = constrain_to_selfies(settings, tokenizer, task.name, molecule_format)
+    model_sources, neighbours = augment(model_sources) if augment is not None else (model_sources, None)
     candidates = generate_sharded(model, tokenizer, model_sources, settings, progress=progress,
                                   desc=f"generating {split}")
     candidates = from_model_format(candidates, task.name, molecule_format)
@@ -73,6 +77,10 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
         output_dir.mkdir(parents=True, exist_ok=True)
         result.predictions_path = output_dir / f"{split}_predictions.tsv"
         metrics.write_predictions(result.predictions_path, task.name, sources, references, outputs)
+        if neighbours is not None:
+            with open(output_dir / f"{split}_neighbours.jsonl", "w", encoding="utf-8") as handle:
+                for row in neighbours:
+                    handle.write(json.dumps([vars(n) for n in row]) + "\n")
         result.metrics_path = output_dir / f"{split}_metrics.json"
         payload = {"task": task.name, "split": split, "num_examples": len(outputs), **result.metrics,
                    "notes": result.notes, "decoding": settings.decoding_options()}

@@ -104,8 +104,18 @@ def _fact_badge(check) -> str:
     return f'<span class="badge {css} facts">{escape(label)}</span>'
 
 
+def _neighbours_html(task: str, neighbours: Sequence[dict] | None) -> str:
+    """A retrieval-augmented model's retrieved pool rows (what it was shown beside the input), folded."""
+    if not neighbours:
+        return ""
+    field = "description" if task == "mol2text" else "smiles"
+    items = "".join(f'<li><span class="score">{_number(n.get("score"))}</span> {escape(n.get(field))}</li>'
+                    for n in neighbours)
+    return f'<details class="neighbours"><summary>retrieved neighbours ({len(neighbours)})</summary><ol>{items}</ol></details>'
+
+
 def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference: str, output: str, scores: dict,
-              cache: dict, check=None) -> str:
+              cache: dict, check=None, neighbours: Sequence[dict] | None = None) -> str:
     def draw(smiles):
         if smiles not in cache:
             cache[smiles] = molecule_image(smiles)
@@ -118,7 +128,7 @@ def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference
         badges = ('<span class="badge bad">invalid SMILES</span>' if invalid else "") + \
                  ('<span class="badge good">exact match</span>' if exact else "")
         similarity = "".join(f"<div><b>{k}</b> {_number(scores.get(k))}</div>" for k in ("morgan", "maccs", "rdk"))
-        cells = (f'<td class="text">{escape(source)}</td>'
+        cells = (f'<td class="text">{escape(source)}{_neighbours_html(task, neighbours)}</td>'
                  f'<td class="molcell">{_image(draw(reference), reference, "reference cannot be drawn")}'
                  f'<code>{escape(reference)}</code></td>'
                  f'<td class="molcell">{_image(None if invalid else draw(output), output, "invalid: not drawn")}'
@@ -130,7 +140,7 @@ def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference
         badges = '<span class="badge bad">empty output</span>' if invalid else ""
         shown = "".join(f"<div><b>{k}</b> {_number(scores.get(k))}</div>" for k in keys if k in scores)
         cells = (f'<td class="molcell">{_image(draw(source), source, "input cannot be drawn")}'
-                 f'<code>{escape(source)}</code></td>'
+                 f'<code>{escape(source)}</code>{_neighbours_html(task, neighbours)}</td>'
                  f'<td class="text">{escape(reference)}</td>'
                  f'<td class="text">{_highlight_facts(output, check)}{badges}{_fact_badge(check)}</td>'
                  f'<td class="scores">{shown}</td>')
@@ -141,7 +151,8 @@ def _row_html(task: str, keys: Sequence[str], index: int, source: str, reference
 def build_report(task: str, inputs: Sequence[str], references: Sequence[str], outputs: Sequence[str], *,
                  per_example: Sequence[dict], metrics: dict, notes: Sequence[str] = (), metrics_source: str = "",
                  plots: Sequence[str | os.PathLike] = (), title: str = "ada-t5 report",
-                 fact_checks: Sequence | None = None, fact_summary: dict | None = None) -> str:
+                 fact_checks: Sequence | None = None, fact_summary: dict | None = None,
+                 neighbours: Sequence[Sequence[dict]] | None = None) -> str:
     """The report page as a string (see :func:`write_report` for the file-level entry point).
 
     ``fact_checks`` (mol2text): one :class:`ada_t5.metrics.facts.CaptionCheck` per row; each generated caption is
@@ -152,7 +163,8 @@ def build_report(task: str, inputs: Sequence[str], references: Sequence[str], ou
     # the per-example scores that were computed (METEOR is not, in a report)
     keys = [k for k in SCORE_KEYS[task] if any(row.get(k) is not None for row in per_example)]
     rows = "\n".join(_row_html(task, keys, i, s, r, o, per_example[i] if i < len(per_example) else {}, cache,
-                               fact_checks[i] if fact_checks is not None and i < len(fact_checks) else None)
+                               fact_checks[i] if fact_checks is not None and i < len(fact_checks) else None,
+                               neighbours[i] if neighbours and i < len(neighbours) else None)
                      for i, (s, r, o) in enumerate(zip(inputs, references, outputs)))
     fact_html = ""
     if fact_summary is not None:
@@ -238,12 +250,17 @@ def write_report(predictions: str | os.PathLike, output: str | os.PathLike | Non
         source = f"computed from {predictions.name} (no metrics JSON given)"
     if plots is None:
         plots = sorted((predictions.parent / "plots").glob("*.png"))
+    # a retrieval-augmented run writes <split>_neighbours.jsonl beside <split>_predictions.tsv
+    neighbours = None
+    neighbours_file = predictions.with_name(predictions.name.replace("_predictions.tsv", "_neighbours.jsonl"))
+    if neighbours_file != predictions and neighbours_file.is_file():
+        neighbours = [json.loads(line) for line in neighbours_file.read_text(encoding="utf-8").splitlines()]
     output = Path(output) if output is not None else predictions.with_suffix(".html")
     output.parent.mkdir(parents=True, exist_ok=True)
     page = build_report(data.task, inputs, references, outputs, per_example=scores.per_example, metrics=table,
                         notes=notes, metrics_source=source, plots=plots,
                         title=title or f"ada-t5 report: {predictions.name}", fact_checks=fact_checks,
-                        fact_summary=fact_summary)
+                        fact_summary=fact_summary, neighbours=neighbours)
     output.write_text(page, encoding="utf-8")
     return output
 

@@ -100,6 +100,11 @@ class DataArguments:
     demo_formula: bool = field(default=False, metadata={
         "help": "demo descriptions state the molecular formula (off: the demo's small model does not learn to count "
                 "atoms in its budget and writes one formula for every molecule)"})
+    retrieval_k: int = field(default=0, metadata={
+        "help": "retrieval-augmented fine-tuning: each source carries its K nearest train molecules' targets after "
+                "<neighbour> tokens (mol2text: descriptions of the most Morgan-similar; text2mol: SMILES of the "
+                "best BM25 description matches); train rows never see their own structure. The pool is saved in "
+                "the checkpoint and used again by scripts/test.py and ada_t5.load. 0: off"})
     preprocessing_num_workers: int | None = field(default=None, metadata={
         "help": "processes for tokenization (datasets.map num_proc)"})
 
@@ -115,6 +120,8 @@ class DataArguments:
             raise ValueError(f"--molecule_format must be smiles or selfies, not {self.molecule_format!r}")
         if self.smiles_backslashes not in ("keep", "unescape"):
             raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
+        if self.retrieval_k < 0:
+            raise ArgumentError("--retrieval_k must be 0 (off) or a positive number of neighbours")
         if self.max_source_length < 8 or self.max_target_length < 8:
             raise ArgumentError("--max_source_length and --max_target_length must be at least 8")
 

@@ -128,6 +128,18 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         added = add_selfies_symbols(tokenizer, model_splits["train"]["smiles"])
         logger.info("SELFIES: %d symbols added to the tokenizer as whole tokens (%d tokens in all)", added,
                     len(tokenizer))
+    augmenter = None
+    if data_args.retrieval_k:
+        from ada_t5.rag import Augmenter, RetrievalPool, augment_split
+        from ada_t5.rag.augment import add_neighbour_token
+
+        if data_args.molecule_format == "selfies":
+            raise ArgumentError("--retrieval_k with --molecule_format selfies is not supported (the pool searches "
+                                "SMILES and the neighbours would be written in SMILES)")
+        add_neighbour_token(tokenizer)  # before the model is built or resized to the tokenizer
+        augmenter = Augmenter(RetrievalPool.from_dataset(splits["train"]), task.name, data_args.retrieval_k)
+        logger.info("retrieval-augmented sources: %d neighbours from a %d-row pool", data_args.retrieval_k,
+                    len(augmenter.pool))
     model = build_model(tokenizer, model_name_or_path=model_args.model_name_or_path,
                         model_shape=model_args.model_shape, dropout_rate=model_args.dropout_rate,
                         seed=training_args.seed)
@@ -137,6 +149,12 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
 
     tokenize = dict(prefix=data_args.task_prefix, max_source_length=data_args.max_source_length,
                     max_target_length=data_args.max_target_length, num_proc=data_args.preprocessing_num_workers)
+    model_splits = dict(model_splits)
+    if augmenter is not None:  # the test split is augmented at generation time, as scripts/test.py does
+        for name in ("train", "validation"):
+            if name in model_splits:
+                model_splits[name] = augment_split(model_splits[name], augmenter.pool, task, augmenter.k,
+                                                   train=name == "train")
     with state.main_process_first():
         train_dataset = tokenize_pairs(model_splits["train"], task, tokenizer, **tokenize)
         eval_dataset = tokenize_pairs(model_splits["validation"], task, tokenizer, **tokenize) \
@@ -158,6 +176,8 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     train_output = trainer.train(resume_from_checkpoint=resume_from)
     trainer.args.push_to_hub = False  # save_model would push the Trainer's own card; ours goes up at the end
     trainer.save_model(str(output_dir))  # the best model when load_best_model_at_end, else the last
+    if augmenter is not None and state.is_main_process:
+        augmenter.save(output_dir)  # the pool travels with the checkpoint
     trainer.log_metrics("train", train_output.metrics)
     trainer.save_metrics("train", train_output.metrics)
     trainer.save_state()
@@ -174,7 +194,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         test_result = predict_split(trainer.model, tokenizer, splits["test"], task, split="test",
                                     output_dir=output_dir, settings=settings, metric_kwargs=test_metric_kwargs,
                                     num_examples=eval_args.num_examples_to_show,
-                                    progress=not training_args.disable_tqdm)
+                                    progress=not training_args.disable_tqdm, augment=augmenter)
     result = FinetuneResult(output_dir=output_dir, train_metrics=train_output.metrics,
                             best_checkpoint=trainer.state.best_model_checkpoint,
                             best_metric=trainer.state.best_metric, test=test_result)

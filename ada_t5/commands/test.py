@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from ada_t5.generation import GenerationSettings
     from ada_t5.modeling import load_pretrained_model
     from ada_t5.predict import format_fact_line, format_metrics_table, predict_split
+    from ada_t5.rag import Augmenter
     from ada_t5.tasks import get_task
     from ada_t5.tokenization import load_tokenizer
 
@@ -108,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         if task.name == "mol2text" else {}
     output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
                                                else "runs/test")
+    augment = Augmenter.from_checkpoint(test_args.checkpoint) if os.path.isdir(test_args.checkpoint) else None
     result = predict_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
-                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs)
+                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment)
     print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({len(splits[test_args.split]):,} "
                                                      "rows):"))
     if format_fact_line(result):
