@@ -52,7 +52,7 @@ TIERS = {
     "cpu": dict(model_shape="mini", tokenizer_vocab_size=4000, max_steps=600, learning_rate=2e-3,
                 per_device_train_batch_size=32, bf16="false", test_rows=1000, eval_rows=200, eval_batch=100,
                 dataloader_num_workers=0),
-    "gpu": dict(model_shape="t5-v1_1-small", tokenizer_vocab_size=8000, max_steps=3000, learning_rate=1e-3,
+    "gpu": dict(model_shape="t5-v1_1-small", tokenizer_vocab_size=8000, max_steps=1500, learning_rate=1e-3,
                 per_device_train_batch_size=64, bf16="true", test_rows=None, eval_rows=500, eval_batch=250,
                 dataloader_num_workers=4),
 }
@@ -355,9 +355,17 @@ def write_pseudo_pairs(args, path: Path) -> None:
     test = data.load_pairs(data_files(args, None)["test"])
     banned = {chem.canonical_smiles(s) for s in test["smiles"]}
     candidates = Path(args.data) / "train_candidates_cid_smiles.tsv"
-    rows = [line.split("\t")[:2] for line in candidates.read_text(encoding="utf-8").splitlines()[1:]]
-    rows = [(cid, smi) for cid, smi in rows if chem.canonical_smiles(smi) not in banned][: args.adapt_molecules]
-    descriptions = describe_many([smi for _, smi in rows])
+    rows, left_out = [], 0
+    for line in candidates.read_text(encoding="utf-8").splitlines()[1:]:
+        cid, smi = line.split("\t")[:2]
+        if chem.canonical_smiles(smi) in banned:  # the leakage guard: no test molecule in adaptation data
+            left_out += 1
+            continue
+        rows.append((cid, smi))
+        if len(rows) == args.adapt_molecules:
+            break
+    descriptions = describe_many([smi for _, smi in rows], errors="none")
+    print(f"pseudo pairs: {len(rows):,} rule-described molecules ({left_out} test molecules left out)", flush=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("CID\tSMILES\tdescription\n")
         for (cid, smi), text in zip(rows, descriptions):

@@ -72,3 +72,17 @@ def test_looping_detector():
     assert not quality.loops_to_limit(normal)
     assert not quality.loops_to_limit("It is a conjugate acid of a conjugate base.")
     assert quality.looping_share([loop, normal, normal, normal]) == 0.25
+
+
+def test_pseudo_pairs_leave_out_every_test_molecule(shared_data, tmp_path):
+    from ada_t5 import chem, data
+
+    args = quality.parse_args(["--data", str(shared_data / "chebi20"), "--adapt_molecules", "40",
+                               "--output_dir", str(tmp_path)])
+    path = tmp_path / "pseudo.tsv"
+    quality.write_pseudo_pairs(args, path)
+    pairs = data.load_pairs(path)
+    assert 35 <= len(pairs) <= 40 and all(d.startswith(("The molecule", "With the formula")) or d
+                                          for d in pairs["description"])
+    test = {chem.canonical_smiles(s) for s in data.load_pairs(shared_data / "chebi20" / "test.txt")["smiles"]}
+    assert not test & {chem.canonical_smiles(s) for s in pairs["smiles"]}
