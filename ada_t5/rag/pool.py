@@ -130,11 +130,11 @@ class RetrievalPool:
         """Write the pool (MolT5 TSV) and ``settings`` (e.g. ``k``, ``task``) into ``folder``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        # MolT5's TSV: no quoting (descriptions hold quote characters), so tabs/newlines inside become spaces
         with open(folder / POOL_FILE, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None, lineterminator="\n")
-            writer.writerow(["CID", "SMILES", "description"])
+            handle.write("CID\tSMILES\tdescription\n")
             for row in zip(self.ids, self.smiles, self.descriptions):
-                writer.writerow([" ".join(field.split()) for field in row])
+                handle.write("\t".join(" ".join(field.split()) for field in row) + "\n")
         payload = dict(settings, radius=self.radius, n_bits=self.n_bits, rows=len(self))
         (folder / SETTINGS_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         return folder

@@ -70,7 +70,9 @@ def test_separator_is_one_token_kept_whole(demo_tokenizer):
 
 
 def test_save_and_load_round_trip(tmp_path):
-    pool = _pool()
+    # ChEBI-20 descriptions hold quote characters (a csv writer without quoting refuses them)
+    pool = RetrievalPool(SMILES, [TEXTS[0] + ' (also "spirit of wine")', *TEXTS[1:]],
+                         ids=[f"c{i}" for i in range(len(SMILES))])
     pool.save(tmp_path / "retrieval", task="mol2text", k=2)
     loaded, settings = RetrievalPool.load(tmp_path / "retrieval")
     assert settings["k"] == 2 and settings["task"] == "mol2text"
