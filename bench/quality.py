@@ -81,24 +81,18 @@ class ArmResult:
 # --------------------------------------------------------------------------- degenerate outputs
 
 
-def loops_to_limit(text: str, *, min_repeats: int = 3, max_phrase_words: int = 25) -> bool:
-    """True when ``text`` ends in one phrase repeated at least ``min_repeats`` times back to back (possibly cut
-    off mid-copy): the signature of greedy decoding stuck in a loop until the length limit stopped it."""
-    words = text.split()
-    for partial in range(max_phrase_words):  # the limit may cut the last copy short
-        body = words[: len(words) - partial]
-        for size in range(max(1, partial + 1), max_phrase_words + 1):
-            if len(body) < size * min_repeats:
-                break
-            tail = body[-size:]
-            if words[len(body):] != tail[:partial]:
-                continue
-            repeats, end = 1, len(body) - size
-            while end - size >= 0 and body[end - size:end] == tail:
-                repeats += 1
-                end -= size
-            if repeats >= min_repeats:
-                return True
+def loops_to_limit(text: str, *, max_period: int = 200, min_span: int = 20, min_repeats: int = 3) -> bool:
+    """True when ``text`` ends in one unit repeated back to back (``min_repeats`` copies, at least ``min_span``
+    characters in all), possibly cut off mid-copy: the signature of greedy decoding stuck in a loop until the length
+    limit stopped it. Checked on characters, so a loop inside one "word" (``1,1,1,1,...``) counts too."""
+    flat = " ".join(text.split())
+    for period in range(1, max_period + 1):
+        span = max(min_repeats * period, min_span)
+        if len(flat) < span:
+            break
+        tail = flat[-span:]
+        if tail[:-period] == tail[period:]:  # the last ``span`` characters repeat with this period
+            return True
     return False
 
 
@@ -188,7 +182,13 @@ def load_results(out: Path) -> list[ArmResult]:
     results = []
     for file in sorted(out.glob("*/*/arm.json")):
         payload = json.loads(file.read_text(encoding="utf-8"))
-        results.append(ArmResult(**payload))
+        result = ArmResult(**payload)
+        predictions = file.parent / "test_predictions.tsv"
+        if result.task == "mol2text" and predictions.is_file():  # the detector may be newer than the arm
+            from ada_t5.metrics import read_predictions
+
+            result.metrics["looping"] = looping_share(read_predictions(predictions).outputs)
+        results.append(result)
     return results
 
 

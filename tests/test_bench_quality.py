@@ -66,7 +66,8 @@ def test_report_writes_markdown_plot_and_reads_back_arm_files(tmp_path):
 def test_looping_detector():
     loop = "The molecule is a steroid. It is a steroid ester, a steroid ester, a steroid ester, a steroid"
     assert quality.loops_to_limit(loop)
-    assert quality.loops_to_limit("acid acid acid acid")
+    assert quality.loops_to_limit("acid acid acid acid acid")
+    assert quality.loops_to_limit("The molecule is a 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1")  # a loop inside a word
     normal = ("The molecule is a steroid ester that is methyl pregna-4,17-dien-21-oate substituted by oxo groups at "
               "positions 3 and 11. It is a 3-oxo-Delta(4) steroid, an 11-oxo steroid and a methyl ester.")
     assert not quality.loops_to_limit(normal)
