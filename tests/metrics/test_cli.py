@@ -11,7 +11,7 @@ import pytest
 
 from ada_t5.metrics import MOL2TEXT_KEYS, TEXT2MOL_KEYS
 
-from .conftest import GOLDEN_MOL2TEXT, GOLDEN_TEXT2MOL
+from .conftest import FCD_TOLERANCE, GOLDEN_MOL2TEXT, GOLDEN_TEXT2MOL
 
 
 def _evaluate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -19,9 +19,9 @@ def _evaluate(*args: str, env: dict | None = None) -> subprocess.CompletedProces
                           text=True, timeout=300, env={**os.environ, **(env or {})})
 
 
-def test_mol2text_file_to_json_and_jsonl(predictions_dir, vocab_txt, nltk_data, tmp_path):
+def test_mol2text_file_to_json_and_jsonl(molt5_examples, vocab_txt, nltk_data, tmp_path):
     output, per_example = tmp_path / "metrics.json", tmp_path / "rows.jsonl"
-    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
+    done = _evaluate(molt5_examples / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
                      "--nltk-data", nltk_data, "--output", output, "--per-example", per_example)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(output.read_text())
@@ -42,20 +42,20 @@ def test_mol2text_file_to_json_and_jsonl(predictions_dir, vocab_txt, nltk_data, 
     assert "fact" not in skipped.stdout
 
 
-def test_text2mol_file_with_explicit_task(predictions_dir, tmp_path):
+def test_text2mol_file_with_explicit_task(molt5_examples, tmp_path):
     output = tmp_path / "metrics.json"
-    done = _evaluate(predictions_dir / "caption2smiles_example.txt", "--task", "text2mol", "-o", output,
+    done = _evaluate(molt5_examples / "caption2smiles_example.txt", "--task", "text2mol", "-o", output,
                      "--num-proc", "1")
     assert done.returncode == 0, done.stderr
     metrics = json.loads(output.read_text())
     assert list(metrics) == list(TEXT2MOL_KEYS)
     for key, expected in GOLDEN_TEXT2MOL.items():
-        assert metrics[key] == pytest.approx(expected, abs=1e-6 if key == "fcd" else 1e-9), key
+        assert metrics[key] == pytest.approx(expected, abs=FCD_TOLERANCE if key == "fcd" else 1e-9), key
 
 
-def test_disabled_metrics_are_null(predictions_dir, tmp_path):
+def test_disabled_metrics_are_null(molt5_examples, tmp_path):
     output = tmp_path / "metrics.json"
-    done = _evaluate(predictions_dir / "caption2smiles_example.txt", "--no-fcd", "-o", output)
+    done = _evaluate(molt5_examples / "caption2smiles_example.txt", "--no-fcd", "-o", output)
     assert done.returncode == 0, done.stderr
     assert json.loads(output.read_text())["fcd"] is None and "not computed" in done.stdout
 
@@ -73,8 +73,8 @@ def test_bad_files_exit_2_with_one_line(tmp_path, content, expected):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_missing_resource_exits_2(predictions_dir, tmp_path):
-    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", tmp_path / "no" / "vocab.txt")
+def test_missing_resource_exits_2(molt5_examples, tmp_path):
+    done = _evaluate(molt5_examples / "smiles2caption_example.txt", "--text-tokenizer", tmp_path / "no" / "vocab.txt")
     assert done.returncode == 2 and "huggingface.co" in done.stderr and "Traceback" not in done.stderr
-    done = _evaluate(predictions_dir / "smiles2caption_example.txt", "--task", "text2mol")
+    done = _evaluate(molt5_examples / "smiles2caption_example.txt", "--task", "text2mol")
     assert done.returncode == 2 and "missing column" in done.stderr

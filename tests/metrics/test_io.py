@@ -7,11 +7,14 @@ import pytest
 from ada_t5.metrics import PredictionFileError, read_predictions, write_predictions
 
 
-def test_reads_molt5_files_and_infers_the_task(predictions_dir):
-    captions = read_predictions(predictions_dir / "smiles2caption_example.txt")
-    molecules = read_predictions(predictions_dir / "caption2smiles_example.txt")
+def test_reads_molt5_files_and_infers_the_task(molt5_examples):
+    captions = read_predictions(molt5_examples / "smiles2caption_example.txt")
+    molecules = read_predictions(molt5_examples / "caption2smiles_example.txt")
     assert (captions.task, len(captions), molecules.task, len(molecules)) == ("mol2text", 10, "text2mol", 10)
     assert captions.inputs[0].startswith("C1=CC2") and molecules.inputs[0].startswith("The molecule")
+
+
+def test_reads_a_full_molt5_file(predictions_dir):
     full = read_predictions(predictions_dir / "molt5-base-caption2smiles.txt")
     assert len(full) == 3300 and len(set(full.references)) == 3300
 
