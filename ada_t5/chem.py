@@ -9,18 +9,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from rdkit import Chem, DataStructs, RDLogger
+from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import AllChem, MACCSkeys
 
 
 @contextlib.contextmanager
 def quiet_rdkit() -> Iterator[None]:
-    """Silence RDKit's parse warnings (thousands per validation of an untrained model)."""
-    RDLogger.DisableLog("rdApp.*")
+    """Silence RDKit's parse warnings (thousands per validation of an untrained model) for this block only:
+    ``rdBase.BlockLogs`` restores the logging state it found, so a user's own RDKit log settings survive.
+    Also a decorator (``@quiet_rdkit()``)."""
+    block = rdBase.BlockLogs()
     try:
         yield
     finally:
-        RDLogger.EnableLog("rdApp.*")
+        del block
 
 
 def unescape_backslashes(smiles: str) -> str:

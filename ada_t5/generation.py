@@ -7,6 +7,7 @@ decoder's wasted steps on finished rows) small, and autocast to bf16 halves the 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class GenerationSettings:
     stop_repeats: int = 0  # > 0: end a row repeating one cycle this many times (engine only; changes outputs)
     compile_decoder: bool = False  # torch.compile the engine's fixed-shape decoder step (CUDA graphs on a GPU)
     allowed_token_ids: tuple[int, ...] | None = None  # the only tokens outputs may hold (SELFIES symbols)
+    synced_gpus: bool = False  # ZeRO-3 / FSDP: every rank keeps stepping until all are done (model.generate)
 
     def __post_init__(self):
         problem = decoding_problem({name: getattr(self, name) for name in DECODING_OPTIONS})
@@ -74,6 +76,8 @@ class GenerationSettings:
             kwargs["no_repeat_ngram_size"] = self.no_repeat_ngram_size
         if self.allowed_token_ids is not None:
             kwargs["min_new_tokens"] = 1
+        if self.synced_gpus:
+            kwargs["synced_gpus"] = True
         return kwargs
 
 
@@ -199,6 +203,17 @@ def _until_eos(ids: list[int], eos: int, special: set[int]) -> list[int]:
     return ids
 
 
+def settings_for_ranks(settings: GenerationSettings, model, num_processes: int) -> GenerationSettings:
+    """Under DeepSpeed ZeRO-3 or FSDP every forward gathers weights from all ranks, so a rank that stops
+    generating first hangs the others: as Seq2SeqTrainer does, ``synced_gpus`` (on ``model.generate``)."""
+    from transformers.integrations import is_deepspeed_zero3_enabled
+    from transformers.integrations.fsdp import is_fsdp_managed_module
+
+    if num_processes > 1 and (is_deepspeed_zero3_enabled() or is_fsdp_managed_module(model)):
+        return dataclasses.replace(settings, synced_gpus=True, engine=False)
+    return settings
+
+
 def generate_sharded(model, tokenizer, sources: Sequence[str], settings: GenerationSettings | None = None,
                      *, progress: bool = True, desc: str = "generating") -> list[list[str]]:
     """`generate_texts` split across the processes of an accelerate/torchrun launch, gathered on all ranks."""
@@ -206,10 +221,13 @@ def generate_sharded(model, tokenizer, sources: Sequence[str], settings: Generat
     from accelerate.utils import gather_object
 
     state = PartialState()
+    settings = settings_for_ranks(settings or GenerationSettings(), model, state.num_processes)
+    sharded_weights = settings.synced_gpus
     if state.num_processes == 1:
         return generate_texts(model, tokenizer, sources, settings, progress=progress, desc=desc)
     indices = list(range(len(sources)))
-    with state.split_between_processes(indices) as shard:
+    # sharded weights: equal shards (the last row repeated), so every rank runs the same number of batches
+    with state.split_between_processes(indices, apply_padding=sharded_weights) as shard:
         local = generate_texts(model, tokenizer, [sources[i] for i in shard], settings,
                                progress=progress and state.is_main_process, desc=desc)
         pairs = list(zip(shard, local))
@@ -227,9 +245,10 @@ def generate_ids_sharded(model, tokenizer, encoded: Sequence[Sequence[int]], set
     from accelerate.utils import gather_object
 
     state = PartialState()
+    settings = settings_for_ranks(settings, model, state.num_processes)
     if state.num_processes == 1:
         return generate_ids(model, tokenizer, encoded, settings, progress=progress, desc=desc)
-    with state.split_between_processes(list(range(len(encoded)))) as shard:
+    with state.split_between_processes(list(range(len(encoded))), apply_padding=settings.synced_gpus) as shard:
         local = generate_ids(model, tokenizer, [encoded[i] for i in shard], settings,
                              progress=progress and state.is_main_process, desc=desc)
         pairs = list(zip(shard, local))

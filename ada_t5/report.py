@@ -232,6 +232,7 @@ def write_report(predictions: str | os.PathLike, output: str | os.PathLike | Non
     if max_examples is not None:
         inputs, references, outputs = inputs[:max_examples], references[:max_examples], outputs[:max_examples]
     kwargs = dict(text_tokenizer=text_tokenizer, meteor=False) if data.task == "mol2text" else dict(fcd=False)
+    loaded = _read_metrics_json(metrics) if metrics is not None else None  # before minutes of scoring
     scores = metric_suite.score(data.task, outputs, references, **kwargs)
     fact_checks = fact_summary = None
     if data.task == "mol2text":
@@ -241,7 +242,6 @@ def write_report(predictions: str | os.PathLike, output: str | os.PathLike | Non
         for row, check in zip(scores.per_example, fact_checks):
             row["facts"] = check.precision  # sortable and filterable like the other per-example scores
     if metrics is not None:
-        loaded = json.loads(Path(metrics).read_text(encoding="utf-8"))
         table = loaded.get("aggregate", loaded) if isinstance(loaded, dict) else {}
         notes = list(loaded.get("notes", [])) if isinstance(loaded, dict) else []
         source = f"from {Path(metrics).name}"
@@ -333,3 +333,15 @@ _JS = r"""
   });
 })();
 """
+
+
+def _read_metrics_json(path) -> object:
+    """``--metrics``: a JSON file; a bad one is an error naming the file and the line."""
+    from ada_t5.metrics.io import PredictionFileError
+
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise PredictionFileError(path, error.lineno, f"--metrics is not valid JSON: {error.msg}") from None
+    except OSError as error:
+        raise PredictionFileError(path, None, f"--metrics cannot be read: {error.strerror or error}") from None

@@ -287,8 +287,9 @@ def test_variant_override():
     smiles = "CC(=O)Oc1ccccc1C(=O)O"
     texts = {describe(smiles, variant=v) for v in range(5)}
     assert len(texts) >= 4
-    assert describe(smiles, variant=2) == describe(smiles, variant=2)
-    assert facts(smiles) == facts(smiles)
+    # the default phrasing is one of the variants, and another spelling of the molecule gets the same text
+    assert describe(smiles) in {describe(smiles, variant=v) for v in range(16)}
+    assert describe("OC(=O)c1ccccc1OC(C)=O", variant=2) == describe(smiles, variant=2)
 
 
 def _opening_template(text: str, f) -> str:

@@ -8,8 +8,8 @@ import torch
 from ada_t5.generation import (
     GenerationSettings,
     autocast_context,
-    generate_sharded,
     generate_texts,
+    settings_for_ranks,
 )
 from ada_t5.modeling import build_model, set_generation_defaults
 
@@ -44,11 +44,18 @@ def test_generation_leaves_training_mode_alone(tiny_model, demo_tokenizer):
     tiny_model.eval()
 
 
-def test_single_process_sharding_is_plain_generation(tiny_model, demo_tokenizer):
-    settings = GenerationSettings(max_new_tokens=5, batch_size=2)
-    sources = ["CCO", "CCN", "CCCl"]
-    assert generate_sharded(tiny_model, demo_tokenizer, sources, settings, progress=False) == \
-        generate_texts(tiny_model, demo_tokenizer, sources, settings, progress=False)
+def test_sharded_weights_keep_every_rank_generating_in_step(tiny_model, monkeypatch):
+    """Under DeepSpeed ZeRO-3 (or FSDP) every forward gathers weights from all ranks: a rank that stops
+    generating first would hang the others, so several ranks generate with synced_gpus, as Seq2SeqTrainer does."""
+    import transformers.integrations
+
+    settings = GenerationSettings(max_new_tokens=5, batch_size=2, engine=True)
+    assert settings_for_ranks(settings, tiny_model, 2) == settings  # plain DDP: nothing to sync
+    monkeypatch.setattr(transformers.integrations, "is_deepspeed_zero3_enabled", lambda: True)
+    assert settings_for_ranks(settings, tiny_model, 1) == settings  # one process: no one to wait for
+    synced = settings_for_ranks(settings, tiny_model, 2)
+    assert synced.generate_kwargs()["synced_gpus"] is True and not synced.uses_engine
+    assert "synced_gpus" not in settings.generate_kwargs()
 
 
 def test_autocast_choices():

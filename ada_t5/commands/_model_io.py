@@ -168,7 +168,7 @@ def write_outputs(path: str | os.PathLike, inputs: InputRows, predictions, kind:
         raise InputFileError(f"--output {path}: use a .tsv or .jsonl file")
     names = list(dict.fromkeys(key for row in merged for key in row))
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None)
+        writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None, lineterminator="\n")
         writer.writerow(names)
         for row in merged:
             writer.writerow([_flat(row.get(name, "")) for name in names])

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="PNG files to include (default: plots/*.png beside the TSV; none: --plots)")
     parser.add_argument("--title", default=None, help="page title")
     parser.add_argument("--task", choices=("mol2text", "text2mol"), default=None, help="default: from the header")
-    parser.add_argument("--text-tokenizer", dest="text_tokenizer", default="auto",
+    parser.add_argument("--text_tokenizer", default="auto",
                         help="caption tokenizer for per-example BLEU (see ada-t5 evaluate); default auto")
     parser.add_argument("--max_examples", type=int, default=None, help="only the first N rows (big files)")
 

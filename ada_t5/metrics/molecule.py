@@ -20,6 +20,7 @@ parse but whose output does; such rows are left out of the similarity averages a
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -114,6 +115,19 @@ def clear_cache() -> None:
     fcd.clear_cache()
 
 
+def _rdkit_quiet(func):
+    """RDKit's parse warnings (~20 lines for a file of captions) silenced for the call only, not globally."""
+    @functools.wraps(func)
+    def quiet(*args, **kwargs):
+        from ada_t5.chem import quiet_rdkit
+
+        with quiet_rdkit():
+            return func(*args, **kwargs)
+
+    return quiet
+
+
+@_rdkit_quiet
 def score_text2mol(outputs: Sequence[str], references: Sequence[str], *, fcd: bool = True, fcd_model: Any = None,
                    text2mol: Text2MolScorer | None = None, num_proc: int | None = None, cache: bool = True,
                    inputs: Sequence[str] | None = None, fcd_device: str | None = None,
@@ -193,6 +207,10 @@ def score_text2mol(outputs: Sequence[str], references: Sequence[str], *, fcd: bo
             skipped_references += 1
         exact += row["exact"]
         per_example.append(row)
+    empty_valid = sum(1 for output in outputs if not output.strip() and by_output[output].valid)
+    if empty_valid:
+        notes.append(f"validity: {empty_valid} empty output(s) counted as valid: RDKit parses an empty SMILES to an "
+                     "empty molecule, and MolT5's script counts it (kept for comparability)")
     if skipped_references:
         notes.append(f"fingerprints: {skipped_references} row(s) with a valid output but an unparseable reference "
                      f"were left out of maccs/rdk/morgan (MolT5's script would stop on them)")

@@ -37,12 +37,12 @@ DROPPED_TOKENS = frozenset({"[PAD]", "[CLS]", "[SEP]"})
 BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 _SANITY_TEXT = "The molecule is an acid and a conjugate base of water."
 
-HOW_TO_GET_SCIBERT = (f"download {SCIBERT_VOCAB_URL} and pass --text-tokenizer PATH (Python: text_tokenizer=PATH; "
+HOW_TO_GET_SCIBERT = (f"download {SCIBERT_VOCAB_URL} and pass --text_tokenizer PATH (Python: text_tokenizer=PATH; "
                       f"or set ${TEXT_TOKENIZER_ENV}=PATH)")
 HOW_TO_GET_WORDNET = ("get WordNet with `python -m nltk.downloader -d DIR wordnet` (or put wordnet.zip from "
                       "https://github.com/nltk/nltk_data/tree/gh-pages/packages/corpora into DIR/corpora/) and pass "
-                      "--nltk-data DIR (Python: nltk_data=DIR; or set NLTK_DATA=DIR), or disable METEOR with "
-                      "--no-meteor (meteor=False)")
+                      "--nltk_data DIR (Python: nltk_data=DIR; or set NLTK_DATA=DIR), or disable METEOR with "
+                      "--no_meteor (meteor=False)")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -327,8 +327,8 @@ def check_fcd_available(fcd_model: Any = None) -> None:
     """Fail early (before minutes of work) when FCD cannot be computed."""
     if importlib.util.find_spec("fcd") is None:
         raise MetricResourceError("FCD needs the `fcd` package (pip install fcd==1.2.2, which bundles the ChemNet "
-                                  "model); or disable FCD with --no-fcd (fcd=False)")
+                                  "model); or disable FCD with --no_fcd (fcd=False)")
     if isinstance(fcd_model, (str, os.PathLike)) and not Path(fcd_model).expanduser().is_file():
         raise MetricResourceError(f"FCD model {os.fspath(fcd_model)!r} does not exist: pass the path of a ChemNet "
                                   f"checkpoint such as fcd's ChemNet_v0.13_pretrained.pt, or fcd_model=None for the "
-                                  f"model bundled with the fcd package, or --no-fcd (fcd=False)")
+                                  f"model bundled with the fcd package, or --no_fcd (fcd=False)")

@@ -85,6 +85,7 @@ def test_generate_batch_jsonl_to_tsv_with_validity_ranking(designer_dir, demo_sp
                  "--rank_valid_first", "--max_new_tokens", "64"]) == 0
     err = capsys.readouterr().err
     assert "8 input(s)" in err and "best candidate valid for" in err and "some candidate valid for" in err
+    assert b"\r" not in target.read_bytes()  # lines end with \n, as every other file the project writes
     with open(target, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert [r["description"] for r in rows] == descriptions and [r["n"] for r in rows] == [str(i) for i in range(8)]

@@ -78,3 +78,35 @@ def test_missing_resource_exits_2(molt5_examples, tmp_path):
     assert done.returncode == 2 and "huggingface.co" in done.stderr and "Traceback" not in done.stderr
     done = _evaluate(molt5_examples / "smiles2caption_example.txt", "--task", "text2mol")
     assert done.returncode == 2 and "missing column" in done.stderr
+
+
+def test_an_output_folder_is_refused_before_scoring(molt5_examples, tmp_path):
+    done = _evaluate(molt5_examples / "caption2smiles_example.txt", "--output", tmp_path, "--no_fcd")
+    assert done.returncode == 2 and "is a folder" in done.stderr and "Traceback" not in done.stderr
+    assert "scored in" not in done.stdout  # nothing was scored
+
+
+def test_captions_scored_as_text2mol_are_flagged_and_rdkit_stays_quiet(molt5_examples, tmp_path):
+    """A text2mol header over captions: validity 0 must not pass silently, and RDKit's per-molecule parse
+    warnings are silenced for the scoring call (rdBase.BlockLogs), not printed by the dozen."""
+    rows = (molt5_examples / "smiles2caption_example.txt").read_text(encoding="utf-8").splitlines()[1:]
+    captions = tmp_path / "captions.tsv"
+    captions.write_text("description\tground truth\toutput\n" + "".join(
+        f"{smiles}\t{caption}\t{output}\n" for smiles, caption, output in (r.split("\t") for r in rows)),
+        encoding="utf-8")
+    done = _evaluate(captions, "--no_fcd", "--num_proc", "1")
+    assert done.returncode == 0, done.stderr
+    assert "warning: scored as text2mol, but 100% of the outputs and 100% of the references are not valid SMILES" \
+        in done.stderr
+    assert "SMILES Parse Error" not in done.stderr and "Explicit valence" not in done.stderr
+
+
+def test_empty_outputs_count_as_valid_with_a_note(molt5_examples, tmp_path):
+    rows = (molt5_examples / "caption2smiles_example.txt").read_text(encoding="utf-8").splitlines()
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("\n".join([rows[0]] + [row.rsplit("\t", 1)[0] + "\t" for row in rows[1:]]) + "\n",
+                     encoding="utf-8")
+    done = _evaluate(empty, "--no_fcd", "-o", tmp_path / "m.json", "--num_proc", "1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "m.json").read_text())["validity"] == 1.0
+    assert "10 empty output(s) counted as valid" in done.stdout

@@ -1,5 +1,6 @@
 """Prompt templates: the default's parts, examples in order, overrides from files, the provenance hash."""
 
+import hashlib
 import json
 
 import pytest
@@ -27,7 +28,11 @@ def test_template_files_and_hash(tmp_path):
     messages = template.render("CCO", EXAMPLES)
     assert messages == [{"role": "user", "content": "Describe CCO like [C/C=C\\C]\n[CCC]\n {{json}}"}]
     assert template.hash != Template().hash and len(template.hash) == 12
-    assert Template().hash == Template().hash
+    # the hash is of the three strings: any one changing changes it, equal strings give the same one
+    assert Template(example="[{smiles}] {description}").hash != Template().hash
+    assert Template(system="other").hash != Template().hash
+    assert Template(system="a", user="b {smiles}", example="c").hash == \
+        hashlib.sha256(json.dumps(["a", "b {smiles}", "c"]).encode()).hexdigest()[:12]
     text_file = tmp_path / "t.txt"
     text_file.write_text("Only the molecule {smiles}, please.")
     assert load_template(text_file).render("CCO", [])[-1]["content"] == "Only the molecule CCO, please."
