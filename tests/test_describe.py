@@ -287,9 +287,9 @@ def test_variant_override():
     smiles = "CC(=O)Oc1ccccc1C(=O)O"
     texts = {describe(smiles, variant=v) for v in range(5)}
     assert len(texts) >= 4
-    # the default phrasing is one of the variants, and another spelling of the molecule gets the same text
-    assert describe(smiles) in {describe(smiles, variant=v) for v in range(16)}
+    # another spelling of the molecule gets the same text, with a variant and without
     assert describe("OC(=O)c1ccccc1OC(C)=O", variant=2) == describe(smiles, variant=2)
+    assert describe("OC(=O)c1ccccc1OC(C)=O") == describe(smiles)
 
 
 def _opening_template(text: str, f) -> str:
