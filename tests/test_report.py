@@ -175,7 +175,6 @@ def test_sorting_and_filtering_in_chromium(chromium, text2mol_report):
     assert hidden(dom) == set(range(len(TEXT2MOL_ROWS))) - {0}  # only the exact match scores 1
 
 
-<<<<<<< HEAD
 def test_mol2text_page_marks_wrong_facts(tmp_path):
     rows = [("OC(=O)c1ccccc1", "The molecule is benzoic acid.",
              "The molecule is a monocarboxylic acid with formula C10H10O2. Its only ring is a benzene ring."),
@@ -188,7 +187,8 @@ def test_mol2text_page_marks_wrong_facts(tmp_path):
     assert 'data-facts="1.0"' in page and 'data-facts="0.6666666666666666"' in page  # sortable per row
     assert "ada-t5 fact check</b> (not a MolT5 metric): fact precision 0.750 (3 of 4" in page
     assert EVIL not in page and html.escape(EVIL) in page  # text around the marks is still escaped
-=======
+
+
 def test_a_bad_metrics_json_names_the_file_and_line(tmp_path, capsys):
     from ada_t5.cli import main
 
@@ -199,4 +199,3 @@ def test_a_bad_metrics_json_names_the_file_and_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("ada-t5 report: error: ") and f"{bad}:2: --metrics is not valid JSON" in err
     assert not (tmp_path / "r.html").exists()
->>>>>>> 19726a7 (Remaining weak cases: evaluate warns on captions scored as text2mol, notes empty outputs counted valid, refuses a folder --output before scoring; RDKit silenced per call (rdBase.BlockLogs); report --metrics JSON errors name file and line, before scoring; batch TSV ends lines with \n; ZeRO-3/FSDP generation with synced_gpus; evaluate/report flags documented in snake_case; README push example; tests that could not fail replaced (sharding pass-through, template hash, variant override, demo descriptions))

@@ -28,20 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "then allenai/scibert_scivocab_uncased from the Hub/cache, else a simple tokenizer)")
     parser.add_argument("--nltk_data", default=None, metavar="DIR", help="folder holding corpora/wordnet[.zip] "
                                                                          "(default: $NLTK_DATA, NLTK's paths)")
-<<<<<<< HEAD
-    parser.add_argument("--no-meteor", action="store_true", help="skip METEOR (mol2text)")
-    parser.add_argument("--no-fcd", action="store_true", help="skip FCD (text2mol)")
-    parser.add_argument("--no-fact-check", action="store_true",
-                        help="skip ada-t5's caption fact check (mol2text; not a MolT5 metric, reported under its own "
-                             "key ada_t5_fact_check)")
-    parser.add_argument("--fcd-model", default=None, metavar="PATH", help="ChemNet checkpoint (default: fcd's)")
-    parser.add_argument("--num-proc", type=int, default=None, help="processes to use (default: min(2, CPUs))")
-=======
     parser.add_argument("--no_meteor", action="store_true", help="skip METEOR (mol2text)")
     parser.add_argument("--no_fcd", action="store_true", help="skip FCD (text2mol)")
+    parser.add_argument("--no_fact_check", action="store_true",
+                        help="skip ada-t5's caption fact check (mol2text; not a MolT5 metric, reported under its own "
+                             "key ada_t5_fact_check)")
     parser.add_argument("--fcd_model", default=None, metavar="PATH", help="ChemNet checkpoint (default: fcd's)")
     parser.add_argument("--num_proc", type=int, default=None, help="processes to use (default: min(2, CPUs))")
->>>>>>> 19726a7 (Remaining weak cases: evaluate warns on captions scored as text2mol, notes empty outputs counted valid, refuses a folder --output before scoring; RDKit silenced per call (rdBase.BlockLogs); report --metrics JSON errors name file and line, before scoring; batch TSV ends lines with \n; ZeRO-3/FSDP generation with synced_gpus; evaluate/report flags documented in snake_case; README push example; tests that could not fail replaced (sharding pass-through, template hash, variant override, demo descriptions))
 
 
 def format_table(scores: Scores) -> str:
@@ -108,17 +101,14 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(scores))
     for note in scores.notes:
         print(f"  note: {note}")
-<<<<<<< HEAD
     if facts is not None:
         from ada_t5.metrics.facts import format_fact_summary
 
         print(f"ada-t5 fact check (not a MolT5 metric; key ada_t5_fact_check): {format_fact_summary(facts)}; "
               f"{facts['captions_with_facts']:,} of {facts['captions']:,} captions state a checkable fact")
-=======
     mismatch = task_mismatch(predictions)
     if mismatch:
         print(f"ada-t5 evaluate: warning: {mismatch}", file=sys.stderr)
->>>>>>> 19726a7 (Remaining weak cases: evaluate warns on captions scored as text2mol, notes empty outputs counted valid, refuses a folder --output before scoring; RDKit silenced per call (rdBase.BlockLogs); report --metrics JSON errors name file and line, before scoring; batch TSV ends lines with \n; ZeRO-3/FSDP generation with synced_gpus; evaluate/report flags documented in snake_case; README push example; tests that could not fail replaced (sharding pass-through, template hash, variant override, demo descriptions))
     if args.output:
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
