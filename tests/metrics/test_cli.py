@@ -36,7 +36,7 @@ def test_mol2text_file_to_json_and_jsonl(molt5_examples, vocab_txt, nltk_data, t
     assert facts["facts"] - facts["correct"] == 1 and facts["captions"] == 10
     assert [f["text"] for f in rows[6]["ada_t5_fact_check"]["facts"] if not f["correct"]] == ["a sulfoxide"]
     assert "not a MolT5 metric" in done.stdout and f"fact precision {facts['precision']:.3f}" in done.stdout
-    skipped = _evaluate(predictions_dir / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
+    skipped = _evaluate(molt5_examples / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
                         "--no-meteor", "--no-fact-check", "--output", output)
     assert skipped.returncode == 0 and list(json.loads(output.read_text())) == list(MOL2TEXT_KEYS)
     assert "fact" not in skipped.stdout
