@@ -69,3 +69,26 @@ def parse_config(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         if isinstance(err, ConfigError):
             raise
         raise ConfigError(str(err).strip()) from err
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(training_args) -> int:
+    """One log level per process for ada_t5, transformers and datasets: ``--log_level`` on the main process,
+    ``--log_level_replica`` (default warning) on the others, through ``get_process_log_level()``. The main
+    process's default (``passive``) keeps ada_t5 at INFO and leaves transformers' and datasets' own levels."""
+    import logging
+
+    import datasets
+    import transformers
+
+    level = training_args.get_process_log_level()
+    passive_main = training_args.should_log and training_args.log_level == "passive"
+    ours = logging.INFO if passive_main else level
+    logging.basicConfig(level=ours, format=LOG_FORMAT)
+    logging.getLogger("ada_t5").setLevel(ours)
+    if not passive_main:
+        transformers.utils.logging.set_verbosity(level)
+        datasets.utils.logging.set_verbosity(level)
+    return ours

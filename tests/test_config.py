@@ -50,3 +50,32 @@ def test_missing_or_malformed_yaml(tmp_path):
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="mapping"):
         parse_config((Alpha,), [str(bad)])
+
+
+def test_log_levels_follow_log_level_and_log_level_replica(tmp_path, monkeypatch):
+    import logging
+
+    import datasets
+    import transformers
+
+    from ada_t5.commands.finetune import ARGUMENT_TYPES
+    from ada_t5.config import configure_logging
+
+    def args(*flags):
+        return parse_config(ARGUMENT_TYPES, ["--model_shape", "tiny", "--output_dir", str(tmp_path), "--bf16", "false",
+                                             *flags])[-1]
+
+    ours = logging.getLogger("ada_t5")
+    saved = (transformers.utils.logging.get_verbosity(), datasets.utils.logging.get_verbosity(), ours.level)
+    try:
+        assert configure_logging(args()) == logging.INFO and ours.level == logging.INFO  # main process default
+        assert configure_logging(args("--log_level", "error")) == logging.ERROR
+        assert ours.level == logging.ERROR
+        assert transformers.utils.logging.get_verbosity() == datasets.utils.logging.get_verbosity() == logging.ERROR
+        replica = args("--log_level", "debug", "--log_level_replica", "critical")
+        monkeypatch.setattr(type(replica), "should_log", property(lambda self: False))  # a non-main process
+        assert configure_logging(replica) == logging.CRITICAL and ours.level == logging.CRITICAL
+    finally:
+        transformers.utils.logging.set_verbosity(saved[0])
+        datasets.utils.logging.set_verbosity(saved[1])
+        ours.setLevel(saved[2])

@@ -143,10 +143,10 @@ PASSTHROUGH = True  # `ada-t5 pretrain ...` hands its arguments to main() unpars
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ada_t5.config import parse_config
+    from ada_t5.config import configure_logging, parse_config
 
     argv = list(sys.argv[1:] if argv is None else argv)
     model_args, data_args, training_args = parse_config(ARGUMENT_TYPES, argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(training_args)  # --log_level / --log_level_replica
     run_pretrain(model_args, data_args, training_args)
     return 0
