@@ -163,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(format_summary(summary, args.output))
+    if summary["failed"] and not summary["written"] and not summary["rejected_total"]:
+        print(f"error: every one of the {summary['failed']:,} requests failed; nothing was written (see the log "
+              "for the first errors)", file=sys.stderr)
+        return 1
     return 1 if summary["stopped"] else 0
 
 

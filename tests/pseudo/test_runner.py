@@ -185,6 +185,16 @@ def test_cli_config_and_fatal_error(tmp_path, chat_server, molecules_file, capsy
     assert (tmp_path / "x.jsonl").read_text() == ""
 
 
+def test_a_run_where_every_request_failed_exits_non_zero(tmp_path, chat_server, molecules_file, capsys):
+    from ada_t5 import cli
+
+    with chat_server(status=500) as server:
+        code = cli.main(["pseudo", "--input", str(molecules_file), "--output", str(tmp_path / "x.jsonl"), "--k", "0",
+                         "--base_url", server.base_url, "--model", "m", "--no_progress", "--max_retries", "0",
+                         "--backoff_base", "0.01"])
+    assert code == 1 and "requests failed; nothing was written" in capsys.readouterr().err
+
+
 def test_a_template_without_examples_stops_before_the_first_request(tmp_path, chat_server, molecules_file,
                                                                    pool_file):
     """Retrieved examples that the template would not send must not be recorded as the provenance."""
