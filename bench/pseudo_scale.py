@@ -199,6 +199,7 @@ def main() -> None:
     inputs.write_text("".join(f"{s}\tm{i}\n" for i, s in enumerate(molecules(Path(args.data_dir), args.molecules))))
     pool = args.pool or [str(Path(args.data_dir) / "chebi20" / "validation.txt")]
 
+    load_at_start = os.getloadavg()[0]
     port_file = work / "port"
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file), "--latency", args.latency,
                                "--rate-429", str(args.rate_429), "--rate-500", str(args.rate_500)])
@@ -244,8 +245,8 @@ def main() -> None:
         "cpu_seconds_pipeline": round(client_cpu, 1), "cpu_seconds_fake_server": round(server_cpu, 1),
         "cpu_ms_per_molecule_pipeline": round(1000 * client_cpu / max(1, answered), 2),
         "peak_rss_gib_run_and_workers": round(memory.peak / 2**30, 2),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared; load average at start "
-                   f"{os.getloadavg()[0]:.1f})",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared; load average {load_at_start:.1f} at the "
+                   f"start, {os.getloadavg()[0]:.1f} at the end)",
         "command": "python bench/pseudo_scale.py " + " ".join(sys.argv[1:]),
     }
     print(json.dumps(result, indent=2))
