@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
+from pathlib import Path
 from typing import Any
 
 from ada_t5.errors import AdaT5Error
@@ -108,9 +110,16 @@ def load_pretrained_model(name_or_path: str, tokenizer=None, *, dropout_rate: fl
     why_local = None if os.path.exists(name_or_path) else hub_unavailable_reason()
     if why_local is not None:  # the cache only: from_pretrained would otherwise retry for minutes
         kwargs["local_files_only"] = True
+    if os.path.isdir(name_or_path) and any(Path(name_or_path).glob("*.safetensors")):
+        kwargs["use_safetensors"] = True  # never unpickle a .bin lying beside safetensors weights
     try:
         with _quiet_untied_head_warning():
             model = T5ForConditionalGeneration.from_pretrained(name_or_path, **kwargs)
+    except pickle.UnpicklingError:  # torch's weights_only load refused objects other than tensors
+        raise ModelLoadError(
+            f"{name_or_path!r}: its pytorch_model.bin holds objects other than tensors, which torch refuses to load "
+            "safely, so nothing was loaded. Use a checkpoint saved as model.safetensors (re-save a model you trust "
+            "with save_pretrained); never load an untrusted pickle") from None
     except OSError as err:
         where = "local folder" if os.path.isdir(name_or_path) else "Hub id"
         hint = (f" It is not in the local Hugging Face cache and {why_local}; download it on a connected machine "

@@ -109,3 +109,27 @@ def test_fresh_models_have_their_own_lm_head_through_save_load_and_resizing(demo
     assert loaded.lm_head.weight.shape[0] == loaded.shared.weight.shape[0] == len(demo_tokenizer) + 8
     assert torch.equal(loaded.lm_head.weight[: len(demo_tokenizer)], model.lm_head.weight)
     assert torch.equal(loaded.shared.weight[: len(demo_tokenizer)], model.shared.weight)
+
+
+class _Payload:  # what a malicious checkpoint pickles: a call run at load time (here a harmless one)
+    def __reduce__(self):
+        return (print, ("this would have run at load time",))
+
+
+def test_a_pickled_checkpoint_with_code_is_refused_in_one_line_and_safetensors_win(demo_tokenizer, tmp_path):
+    from ada_t5.modeling import ModelLoadError
+
+    model = build_model(demo_tokenizer, model_shape="tiny", seed=0)
+    evil = tmp_path / "evil"
+    model.config.save_pretrained(evil)
+    torch.save({"shared.weight": _Payload()}, evil / "pytorch_model.bin")
+    with pytest.raises(ModelLoadError) as caught:
+        load_pretrained_model(str(evil), demo_tokenizer)
+    message = str(caught.value)
+    assert "objects other than tensors" in message and "model.safetensors" in message
+    assert "weights_only=False" not in message and "\n" not in message
+    both = tmp_path / "both"
+    model.save_pretrained(both)  # model.safetensors
+    torch.save({"shared.weight": _Payload()}, both / "pytorch_model.bin")
+    loaded = load_pretrained_model(str(both), demo_tokenizer)  # from the safetensors, the pickle never opened
+    assert torch.equal(loaded.shared.weight, model.shared.weight)
