@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("ada_t5.commands.generate", "design molecules from descriptions with a checkpoint (text -> SMILES)"),
     "baseline": ("ada_t5.commands.baseline", "retrieval baseline: nearest train molecule's description / SMILES"),
     "report": ("ada_t5.commands.report", "write a self-contained HTML report of a predictions TSV"),
+    "demo": ("ada_t5.commands.demo", "open an interactive page to try a checkpoint in the browser (Gradio)"),
     "plot": ("ada_t5.commands.plot", "draw training curves of a run folder to PNG"),
     "push": ("ada_t5.commands.push", "upload a checkpoint with a generated model card to the Hub"),
 }

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from ada_t5.metrics import write_predictions
 from ada_t5.report import write_report
+from browser import find_chromium
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.pwned=1">'
 TEXT2MOL_ROWS = [  # (description, reference, output)
@@ -82,33 +81,9 @@ def test_plots_beside_the_predictions_are_included(tmp_path):
 # ----------------------------------------------------------------------------------------------- browser
 
 
-@functools.lru_cache(maxsize=1)
-def _chromium() -> tuple[str | None, str]:
-    """Debian's chromium, installed with apt-get when missing (once per session); (path, why not)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found, ""
-    if shutil.which("apt-get") is None:
-        return None, "chromium is not installed and there is no apt-get to install it"
-    log = []
-    for command in (["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-                    ["apt-get", "update"],
-                    ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=900,
-                                  env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return None, f"`{' '.join(command)}` failed: {error}"
-        log.append(done.stderr.strip().splitlines()[-1:] if done.returncode else [])
-        if command[1] == "install" and done.returncode == 0 and shutil.which("chromium"):
-            return shutil.which("chromium"), ""
-    reason = " / ".join(line for lines in log for line in lines) or "no chromium after apt-get install"
-    return None, f"chromium could not be installed with apt-get: {reason}"
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    path, why = _chromium()
+    path, why = find_chromium()
     if path is None:
         pytest.skip(why)
     return path
