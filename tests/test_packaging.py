@@ -22,14 +22,24 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")
 
 
-def _declared() -> dict[str, str]:
+# packages whose imports may come from an optional extra instead of the core dependencies
+EXTRAS = {"app": "demo"}
+
+
+def _declared(extra: str | None = None) -> dict[str, str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return {_name(r): r for r in project["dependencies"]}
+    requirements = project["dependencies"] + (project["optional-dependencies"][extra] if extra else [])
+    return {_name(r): r for r in requirements}
 
 
-def _imported_top_level_modules() -> set[str]:
+def _imported_top_level_modules(package: str | None = None) -> set[str]:
+    """Third-party modules imported under ada_t5/ (outside the EXTRAS packages), or under ada_t5/<package>."""
     modules = set()
-    for path in (REPO / "ada_t5").rglob("*.py"):
+    root = REPO / "ada_t5"
+    for path in root.rglob("*.py"):
+        top = path.relative_to(root).parts[0]
+        if (top != package) if package else (top in EXTRAS):
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules.update(alias.name.split(".")[0] for alias in node.names)
@@ -38,15 +48,17 @@ def _imported_top_level_modules() -> set[str]:
     return {m for m in modules if m not in sys.stdlib_module_names and m != "ada_t5"}
 
 
-def test_every_third_party_import_is_a_declared_dependency():
-    declared = _declared()
+@pytest.mark.parametrize("package", [None, *EXTRAS])
+def test_every_third_party_import_is_a_declared_dependency(package):
+    declared = _declared(EXTRAS.get(package))
     distributions = importlib.metadata.packages_distributions()
     missing = {}
-    for module in sorted(_imported_top_level_modules()):
+    for module in sorted(_imported_top_level_modules(package)):
         names = {_name(d) for d in distributions.get(module, [module])}
         if not names & set(declared):
             missing[module] = sorted(names)
-    assert not missing, f"imported under ada_t5/ but not in pyproject.toml dependencies: {missing}"
+    where = f"ada_t5/{package}/ (extra [{EXTRAS[package]}])" if package else "ada_t5/"
+    assert not missing, f"imported under {where} but not in pyproject.toml: {missing}"
     for name, why in INDIRECT.items():
         assert name in declared, f"{name} is needed ({why})"
 
