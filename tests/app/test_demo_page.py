@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import find_chromium
 from tiny_checkpoints import trained_run
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from ada_t5.app.views import (BUILTIN_SMILES, Decoding, KnownMolecules, caption_html, design_html, read_examples,
-                              read_model_info, read_pool, truncation_note)
-from ada_t5.inference import load
 from tiny_checkpoints import trained_run
+
+from ada_t5.app.views import (
+    BUILTIN_SMILES,
+    Decoding,
+    KnownMolecules,
+    caption_html,
+    design_html,
+    read_examples,
+    read_model_info,
+    read_pool,
+    truncation_note,
+)
+from ada_t5.inference import load
 
 MARKUP = '<img src=x onerror="alert(1)"><b>bold</b>'
 
@@ -92,3 +101,29 @@ def test_pool_reads_a_pair_file_or_a_smiles_list(tmp_path):
     listing.write_text("CCO\tethanol\nnot-a-smiles\nc1ccccc1\tbenzene\n", encoding="utf-8")
     known = read_pool(listing)
     assert known.smiles == ["CCO", "c1ccccc1"] and known.names == ["ethanol", "benzene"]
+
+
+class _FixedDesigner:
+    """Returns given SMILES as its candidates, so the grid's valid-molecule path (drawing, nearest known) is
+    checked whatever a tiny model happens to generate (the tiny text2mol model's candidates are often invalid)."""
+
+    def __init__(self, tokenizer, outputs):
+        self.tokenizer, self.outputs = tokenizer, outputs
+
+    def generate(self, descriptions, **options):
+        from ada_t5.chem import canonical_smiles
+        from ada_t5.inference import Candidate, Prediction
+
+        candidates = [Candidate(text=canonical_smiles(s) or s, raw=s, valid=canonical_smiles(s) is not None, rank=r)
+                      for r, s in enumerate(self.outputs)]
+        return [Prediction(input=descriptions[0], source=descriptions[0], candidates=candidates)]
+
+
+def test_valid_designs_are_drawn_with_their_nearest_known_molecule(designer):
+    known = KnownMolecules(["OCC", "c1ccccc1O"], ["ethanol", "phenol"])
+    page = design_html(_FixedDesigner(designer.tokenizer, ["CCO", "C1CC", "Cc1ccccc1O"]), "alcohols",
+                       Decoding(n=3), known=known)
+    assert re.findall(r'<div class="cell (valid|invalid)">', page) == ["valid", "invalid", "valid"]
+    assert page.count('class="mol"') == 2 and "1 of 3" not in page and "2 of 3 candidates valid" in page
+    assert "known molecule (ethanol): <code>CCO</code>, Tanimoto 1.00" in page
+    assert "nearest known (phenol)" in page and "<code>C1CC</code>" in page
