@@ -100,7 +100,7 @@ def test_fcd_needs_two_valid_molecules_per_side():
 def test_errors_are_clear():
     with pytest.raises(ValueError, match="differ in length"):
         score_text2mol(["CCO"], ["CCO", "CCN"])
-    with pytest.raises(MetricResourceError, match="does not exist.*--no-fcd"):
+    with pytest.raises(MetricResourceError, match="does not exist.*--no_fcd"):
         score_text2mol(["CCO"], ["CCO"], fcd_model="/nonexistent/ChemNet.pt")
     with pytest.raises(ValueError, match="inputs="):
         score_text2mol(["CCO"], ["CCO"], fcd=False, text2mol=lambda texts, smiles: [1.0])

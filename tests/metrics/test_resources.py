@@ -54,7 +54,7 @@ def test_folder_env_and_object_specs(vocab_txt, tmp_path, monkeypatch):
 def test_explicit_missing_tokenizer_path_is_a_clear_error(tmp_path):
     with pytest.raises(MetricResourceError, match="does not exist") as error:
         load_text_tokenizer(tmp_path / "nowhere" / "vocab.txt")
-    assert SCIBERT_VOCAB_URL in str(error.value) and "--text-tokenizer" in str(error.value)
+    assert SCIBERT_VOCAB_URL in str(error.value) and "--text_tokenizer" in str(error.value)
     with pytest.raises(MetricResourceError, match="without vocab.txt"):
         load_text_tokenizer(tmp_path)
 
@@ -98,4 +98,4 @@ def test_wordnet_search_order(nltk_data, tmp_path, monkeypatch):
     monkeypatch.setenv("NLTK_DATA", str(tmp_path))
     assert find_wordnet() is None
     message = resources.wordnet_missing_message()
-    assert "$NLTK_DATA" in message and str(tmp_path) in message and "--nltk-data" in message
+    assert "$NLTK_DATA" in message and str(tmp_path) in message and "--nltk_data" in message

@@ -94,7 +94,7 @@ def test_empty_input_gives_none_scores(vocab_txt):
 
 
 def test_meteor_required_without_wordnet_is_a_clear_error(tmp_path, vocab_txt):
-    with pytest.raises(MetricResourceError, match="WordNet.*nltk.downloader.*--no-meteor"):
+    with pytest.raises(MetricResourceError, match="WordNet.*nltk.downloader.*--no_meteor"):
         score_mol2text(["a"], ["a"], text_tokenizer=vocab_txt, meteor=True, nltk_data=tmp_path)
 
 
