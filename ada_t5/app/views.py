@@ -9,7 +9,6 @@ or another front end can reuse it. Every string that comes from a user or a mode
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -92,26 +91,15 @@ def read_model_info(path: str | os.PathLike, name: str | None = None) -> ModelIn
     """The checkpoint's own record of its training; a Hub id or a bare folder gives just its name."""
     folder = Path(path)
     info = ModelInfo(name=name or os.fspath(path))
-    run = _read_json(folder / "run_info.json")
-    if run:
-        info.task = run.get("task")
-        info.trained_on = run.get("dataset") or run.get("train_file")
-        info.base = run.get("model_name_or_path") or (f"a fresh {run['model_shape']} T5" if run.get("model_shape")
-                                                      else None)
-    metrics = _read_json(folder / "test_metrics.json")
-    if metrics:
-        scores = metrics.get("aggregate", metrics)
-        info.task = info.task or metrics.get("task")
-        keys = ("bleu4", "rougeL", "meteor") if info.task == "mol2text" else ("bleu", "validity", "morgan")
-        info.test_scores = {k: scores[k] for k in keys if isinstance(scores.get(k), (int, float))}
+    from ada_t5.model_card import collect_info
+
+    card = collect_info(folder)  # run_info.json and test_metrics.json, as the model card reads them
+    info.task = card.task
+    info.trained_on = card.dataset
+    info.base = card.base_model or (f"a fresh {card.model_shape} T5" if card.model_shape else None)
+    keys = ("bleu4", "rougeL", "meteor") if info.task == "mol2text" else ("bleu", "validity", "morgan")
+    info.test_scores = {k: card.metrics[k] for k in keys if isinstance(card.metrics.get(k), (int, float))}
     return info
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def read_examples(path: str | os.PathLike, limit: int = 5) -> tuple[list[str], list[str]]:
