@@ -160,6 +160,56 @@ class AdaT5:
                 prediction.candidates.sort(key=lambda c: (not c.valid, c.rank))
         return predictions
 
+    def log_likelihood(self, sources: Sequence[str], targets: Sequence[str], *, batch_size: int = 64,
+                       max_source_length: int = 512, progress: bool = False) -> list[float]:
+        """The mean per-token log-probability (end-of-sequence token included) of each target given its source:
+        how much the model believes a caption of a SMILES (mol2text) or a SMILES for a description (text2mol).
+        Sources go through what generation applies (task prefix, molecule format, retrieval augmentation);
+        text2mol targets are converted to the checkpoint's molecule format. Used to rerank candidates."""
+        import torch
+
+        sources, targets = _as_list(sources), _as_list(targets)
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+        if not sources:
+            return []
+        from ada_t5.molecule_format import smiles_to_selfies
+        from ada_t5.predict import to_model_format
+
+        task = self.task or ("mol2text" if all(_smiles_problem(s) is None for s in sources[:20]) else "text2mol")
+        molecule_format = getattr(self.model.config, "molecule_format", "smiles")
+        distinct = list(dict.fromkeys(sources))  # retrieval and format conversion once per distinct source
+        model_sources, _ = to_model_format(distinct, task, molecule_format)
+        if self.augmenter is not None:
+            model_sources, _ = self.augmenter(model_sources)
+        source_of = dict(zip(distinct, model_sources))
+        if task == "text2mol" and molecule_format == "selfies":
+            targets = [smiles_to_selfies(t)[0] or t for t in targets]
+        order = sorted(range(len(sources)), key=lambda i: len(targets[i]))  # less padding per batch
+        scores = [0.0] * len(sources)
+        pad = self.tokenizer.pad_token_id
+        batches = range(0, len(order), batch_size)
+        if progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="scoring candidates")
+        with torch.inference_mode():
+            for start in batches:
+                rows = order[start:start + batch_size]
+                encoded = self.tokenizer([self.task_prefix + source_of[sources[i]] for i in rows], padding=True,
+                                         truncation=True, max_length=max_source_length, return_tensors="pt")
+                labels = self.tokenizer([targets[i] for i in rows], padding=True, return_tensors="pt")["input_ids"]
+                labels = labels.masked_fill(labels == pad, -100).to(self.device)
+                logits = self.model(input_ids=encoded["input_ids"].to(self.device),
+                                    attention_mask=encoded["attention_mask"].to(self.device),
+                                    labels=labels).logits.float()
+                mask = labels != -100
+                picked = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+                means = (picked * mask).sum(-1) / mask.sum(-1).clamp(min=1)
+                for i, value in zip(rows, means.tolist()):
+                    scores[i] = value
+        return scores
+
     # ------------------------------------------------------------------ internals
 
     def settings(self, *, n: int, num_beams: int, do_sample: bool, temperature: float, top_p: float,

@@ -29,10 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ARMS = ("retrieval", "finetune", "rag", "adapt+finetune")
+ARMS = ("retrieval", "consensus", "finetune", "rerank", "rag", "adapt+finetune")
 PUBLISHED = ("MolT5-small", "MolT5-base", "MolT5-large")
 ARM_TITLES = {
     "retrieval": "retrieval (nearest train molecule's description / BM25-nearest description's SMILES)",
+    "consensus": "the best of the 10 nearest neighbours' targets by retrieval score and consensus (no model)",
+    "rerank": "the best of the 10 nearest neighbours' targets by retrieval, consensus and the `finetune` arm's "
+              "likelihood (weights fitted on 500 validation rows)",
     "finetune": "fine-tuning, fresh model, real pairs only",
     "rag": "retrieval-augmented fine-tuning (`--retrieval_k`)",
     "adapt+finetune": "adaptation on rule-described pseudo pairs, then fine-tuning",
@@ -42,6 +45,8 @@ METRIC_COLUMNS = {
     "text2mol": ("bleu", "exact", "levenshtein", "validity", "maccs", "rdk", "morgan", "fcd"),
 }
 LOWER_IS_BETTER = {"levenshtein", "fcd", "looping"}
+RETRIEVAL_ARMS = ("retrieval", "consensus", "rerank")  # answered from the pool, no training of their own
+RERANK_K, RERANK_FIT_ROWS = 10, 500  # candidates per query; validation rows the weights are fitted on
 
 # The tiers. CPU: `mini` (2.5M parameters with a 4,000-piece tokenizer) because on 2 cores a bigger shape sees too
 # few examples in minutes (t5-v1_1-small trains at 2.4 samples/s there, bench/finetune_throughput.py). 600 steps
@@ -261,10 +266,20 @@ def run_arm(args, task: str, arm: str, rows: int | None) -> ArmResult:
     tier = TIERS[args.tier]
     files = data_files(args, rows)
     adapt_minutes = None
-    if arm == "retrieval":
+    notes: list[str] = []
+    if arm in RETRIEVAL_ARMS:
         output = folder / "test_predictions.tsv"
         cmd = [sys.executable, "-m", "ada_t5.cli", "baseline", "--task", task, "--pool", files["train"],
                files["test"], "--output", str(output)]
+        if arm != "retrieval":
+            cmd += ["--rerank_k", str(RERANK_K), "--rerank_validation", files["validation"],
+                    "--rerank_validation_rows", str(RERANK_FIT_ROWS), "--text_tokenizer", args.text_tokenizer]
+        if arm == "rerank":
+            model = Path(args.output_dir) / task / ("finetune" if rows is None else f"finetune@{rows}")
+            if not (model / "arm.json").is_file():
+                raise SystemExit(f"error: the rerank arm uses the finetune arm's checkpoint; run --arms finetune "
+                                 f"first ({model} is not finished)")
+            cmd += ["--rerank_model", str(model)]
         if tier["test_rows"]:
             cmd += ["--max_rows", str(tier["test_rows"])]
         if rows:
@@ -272,7 +287,8 @@ def run_arm(args, task: str, arm: str, rows: int | None) -> ArmResult:
             lines = Path(files["train"]).read_text(encoding="utf-8").splitlines()[: rows + 1]
             pool.write_text("\n".join(lines) + "\n", encoding="utf-8")
             cmd[cmd.index("--pool") + 1] = str(pool)
-        _run(cmd, folder / "run.log")
+        answer_minutes = _run(cmd, folder / "run.log")
+        notes.append(f"answering the test rows took {answer_minutes:.1f} min (reranking: fitting included)")
         score = [sys.executable, "-m", "ada_t5.cli", "evaluate", str(output), "-o", str(folder / "test_metrics.json")]
         if task == "mol2text":
             score += ["--text-tokenizer", args.text_tokenizer]
@@ -293,7 +309,8 @@ def run_arm(args, task: str, arm: str, rows: int | None) -> ArmResult:
 
         metrics["looping"] = looping_share(read_predictions(folder / "test_predictions.tsv").outputs)
     result = ArmResult(task=task, arm=arm, train_rows=rows, metrics=metrics, train_minutes=train_minutes,
-                       adapt_minutes=adapt_minutes, steps=steps, command=" ".join(_relative(c) for c in cmd))
+                       adapt_minutes=adapt_minutes, steps=steps, command=" ".join(_relative(c) for c in cmd),
+                       notes=notes)
     (folder / "arm.json").write_text(json.dumps(vars(result), indent=2) + "\n", encoding="utf-8")
     return result
 

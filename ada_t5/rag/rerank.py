@@ -1,0 +1,222 @@
+"""Retrieve and rerank: answer with the best of the K nearest pool neighbours' targets.
+
+Lineage: consensus reranking of nearest-neighbour captions (Devlin et al. 2015, "Exploring Nearest Neighbor
+Approaches for Image Captioning": of the captions of the K most similar training images, return the one most
+similar to the others), plus a trained model's likelihood of each candidate, the reranking use of a seq2seq
+model's scores. Each candidate gets three features, scaled within its query (z-scores) so the weights are unitless:
+
+* ``retrieval``: its similarity to the query (mol2text: Morgan Tanimoto; text2mol: BM25 score);
+* ``consensus``: its retrieval-weighted mean similarity to the query's other candidates (captions: mean n-gram
+  F1, n = 1..4, on lower-cased words; molecules: Morgan Tanimoto);
+* ``model``: the mean per-token log-probability a checkpoint gives it for this source
+  (:meth:`ada_t5.inference.AdaT5.log_likelihood`), when a model is given.
+
+The answer is the argmax of the weighted sum. Weights are chosen on validation rows (:func:`fit_weights`, a grid,
+scored by the task's first MolT5 metric: BLEU-4 on SciBERT tokens, or character BLEU), never on the test rows.
+Every answer is a real pool entry: a text2mol answer is always a valid molecule, a caption always fluent; what
+reranking cannot do is describe a molecule unlike everything in the pool.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ada_t5.rag.augment import neighbours_for
+from ada_t5.rag.pool import Neighbour, RetrievalPool
+
+logger = logging.getLogger(__name__)
+
+FEATURES = ("retrieval", "consensus", "model")
+# the grid fit_weights searches: retrieval on or off, consensus and model from off to dominant
+GRID = {"retrieval": (0.0, 1.0), "consensus": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
+        "model": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)}
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    retrieval: float = 1.0
+    consensus: float = 0.0
+    model: float = 0.0
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.retrieval, self.consensus, self.model], dtype=np.float64)
+
+    @classmethod
+    def parse(cls, text: str) -> RerankWeights:
+        """``"retrieval=1,consensus=0.5,model=2"`` (missing names are 0)."""
+        values = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            name, _, value = part.partition("=")
+            if name.strip() not in FEATURES or not value:
+                raise ValueError(f"rerank weights: expected name=value with names {', '.join(FEATURES)}, got {part!r}")
+            values[name.strip()] = float(value)
+        return cls(**{name: values.get(name, 0.0) for name in FEATURES})
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v:g}" for k, v in asdict(self).items())
+
+
+@dataclass
+class Candidates:
+    """One query's candidates (the neighbours' targets) and their scaled features, shape ``[K, 3]``."""
+
+    texts: list[str]
+    neighbours: list[Neighbour]
+    features: np.ndarray
+
+    def choose(self, weights: RerankWeights) -> int:
+        return int(np.argmax(self.features @ weights.vector())) if self.texts else -1
+
+
+# --------------------------------------------------------------------------- features
+
+
+def _words(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def _ngram_sets(tokens: list[str], max_n: int = 4) -> list[Counter]:
+    return [Counter(zip(*(tokens[i:] for i in range(n)))) for n in range(1, max_n + 1)]
+
+
+def ngram_f1(a: list[Counter], b: list[Counter]) -> float:
+    """Mean over n = 1..4 of the F1 of clipped n-gram matches: a symmetric caption similarity."""
+    scores = []
+    for ca, cb in zip(a, b):
+        total_a, total_b = sum(ca.values()), sum(cb.values())
+        if not total_a or not total_b:
+            scores.append(0.0)
+            continue
+        matches = sum((ca & cb).values())
+        scores.append(2 * matches / (total_a + total_b))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _pairwise_text(texts: Sequence[str]) -> np.ndarray:
+    grams = [_ngram_sets(_words(t)) for t in texts]
+    k = len(texts)
+    sims = np.eye(k)
+    for i, j in itertools.combinations(range(k), 2):
+        sims[i, j] = sims[j, i] = ngram_f1(grams[i], grams[j])
+    return sims
+
+
+def _pairwise_molecules(smiles: Sequence[str]) -> np.ndarray:
+    from rdkit import DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
+    from ada_t5 import chem
+
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    with chem.quiet_rdkit():
+        mols = [chem.mol_from_smiles(s) for s in smiles]
+    fps = [generator.GetFingerprint(m) if m is not None else None for m in mols]
+    k = len(smiles)
+    sims = np.eye(k)
+    for i in range(k):
+        if fps[i] is None:
+            continue
+        others = [j for j in range(i + 1, k) if fps[j] is not None]
+        for j, value in zip(others, DataStructs.BulkTanimotoSimilarity(fps[i], [fps[j] for j in others])):
+            sims[i, j] = sims[j, i] = value
+    return sims
+
+
+def consensus_scores(task: str, texts: Sequence[str], retrieval: np.ndarray) -> np.ndarray:
+    """Each candidate's mean similarity to the others, weighted by the others' retrieval scores."""
+    k = len(texts)
+    if k < 2:
+        return np.zeros(k)
+    sims = _pairwise_text(texts) if task == "mol2text" else _pairwise_molecules(texts)
+    weights = np.clip(retrieval, 1e-6, None)
+    out = np.empty(k)
+    for i in range(k):
+        mask = np.arange(k) != i
+        out[i] = float(sims[i, mask] @ weights[mask] / weights[mask].sum())
+    return out
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    std = values.std()
+    return (values - values.mean()) / std if std > 1e-12 else np.zeros_like(values)
+
+
+def build_candidates(pool: RetrievalPool, task: str, sources: Sequence[str], k: int, *, model=None,
+                     batch_size: int = 64, leave_one_out_smiles: Sequence[str] | None = None,
+                     progress: bool = False) -> list[Candidates]:
+    """The ``k`` neighbours' targets of each source with their features; ``model`` (an :class:`AdaT5`) adds
+    the likelihood feature (0 without it)."""
+    field = "description" if task == "mol2text" else "smiles"
+    found = neighbours_for(pool, task, sources, k, leave_one_out_smiles=leave_one_out_smiles)
+    model_scores: list[np.ndarray] = [np.zeros(len(n)) for n in found]
+    if model is not None:
+        flat_sources = [s for s, n in zip(sources, found) for _ in n]
+        flat_targets = [getattr(x, field) for n in found for x in n]
+        flat = np.asarray(model.log_likelihood(flat_sources, flat_targets, batch_size=batch_size, progress=progress))
+        offsets = np.cumsum([0] + [len(n) for n in found])
+        model_scores = [flat[a:b] for a, b in itertools.pairwise(offsets)]
+    out = []
+    for neighbours, likelihood in zip(found, model_scores):
+        texts = [getattr(n, field) for n in neighbours]
+        retrieval = np.array([n.score for n in neighbours], dtype=np.float64)
+        consensus = consensus_scores(task, texts, retrieval)
+        features = np.stack([_zscore(retrieval), _zscore(consensus), _zscore(np.asarray(likelihood, np.float64))],
+                            axis=1) if texts else np.zeros((0, 3))
+        out.append(Candidates(texts, list(neighbours), features))
+    return out
+
+
+# --------------------------------------------------------------------------- choosing and fitting
+
+
+def choose(candidates: Sequence[Candidates], weights: RerankWeights) -> list[str]:
+    """The chosen answer of each query ('' for a query without candidates)."""
+    return [c.texts[c.choose(weights)] if c.texts else "" for c in candidates]
+
+
+def corpus_objective(task: str, references: Sequence[str], text_tokenizer="auto") -> Callable[[list[list[str]]], Callable]:
+    """A function from each query's candidate texts to a scorer of index choices: corpus BLEU-4 on MolT5's caption
+    tokens (mol2text) or character BLEU (text2mol), computed from per-candidate n-gram counts made once."""
+    from ada_t5.metrics import bleu
+    from ada_t5.metrics.resources import load_text_tokenizer
+
+    if task == "mol2text":
+        tokenizer, _ = load_text_tokenizer(text_tokenizer)
+        tokenize = tokenizer.tokenize_batch
+    else:
+        def tokenize(texts):
+            return [list(t) for t in texts]
+    reference_counts = [bleu.ngram_counts(t, 4) for t in tokenize(list(references))]
+
+    def prepare(texts_per_query: list[list[str]]):
+        rows = [[bleu.row_counts(tokens, ref) for tokens in tokenize(texts)] if texts else []
+                for texts, ref in zip(texts_per_query, reference_counts)]
+        empty = [bleu.row_counts([], ref) for ref in reference_counts]
+
+        def score(chosen: Sequence[int]) -> float:
+            picked = [r[i] if i >= 0 else e for r, i, e in zip(rows, chosen, empty)]
+            return bleu.corpus_bleu(picked, bleu.BLEU4_WEIGHTS)
+        return score
+    return prepare
+
+
+def fit_weights(task: str, candidates: Sequence[Candidates], references: Sequence[str], *,
+                text_tokenizer="auto", use_model: bool = True) -> tuple[RerankWeights, list[tuple[RerankWeights, float]]]:
+    """The grid weights that score best on these (validation) rows; also every tried combination's score."""
+    if len(candidates) != len(references):
+        raise ValueError(f"{len(candidates)} candidate lists but {len(references)} references")
+    score = corpus_objective(task, references, text_tokenizer)([c.texts for c in candidates])
+    tried = []
+    for r, c, m in itertools.product(GRID["retrieval"], GRID["consensus"], GRID["model"] if use_model else (0.0,)):
+        if r == c == m == 0:
+            continue
+        weights = RerankWeights(r, c, m)
+        tried.append((weights, score([x.choose(weights) for x in candidates])))
+    best = max(tried, key=lambda item: item[1])[0]
+    return best, tried
