@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ARMS = ("retrieval", "consensus", "finetune", "rerank", "rag", "adapt+finetune")
+ARMS = ("retrieval", "consensus", "finetune", "finetune+selfies", "rerank", "rag", "adapt+finetune")
 PUBLISHED = ("MolT5-small", "MolT5-base", "MolT5-large")
 ARM_TITLES = {
     "retrieval": "retrieval (nearest train molecule's description / BM25-nearest description's SMILES)",
@@ -37,6 +37,7 @@ ARM_TITLES = {
     "rerank": "the best of the 10 nearest neighbours' targets by retrieval, consensus and the `finetune` arm's "
               "likelihood (weights fitted on 500 validation rows)",
     "finetune": "fine-tuning, fresh model, real pairs only",
+    "finetune+selfies": "fine-tuning with molecules as SELFIES (`--molecule_format selfies`), scored as SMILES",
     "rag": "retrieval-augmented fine-tuning (`--retrieval_k`)",
     "adapt+finetune": "adaptation on rule-described pseudo pairs, then fine-tuning",
 }
@@ -254,6 +255,8 @@ def finetune_command(args, task: str, arm: str, rows: int | None, folder: Path,
         cmd += ["--max_train_samples", str(rows)]
     if arm == "rag":
         cmd += ["--retrieval_k", str(args.retrieval_k)]
+    if arm == "finetune+selfies":
+        cmd += ["--molecule_format", "selfies"]
     if task == "mol2text":
         cmd += ["--text_tokenizer", args.text_tokenizer, "--meteor", "true"]
     return cmd
