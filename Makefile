@@ -43,6 +43,7 @@ bench: install
 	$(PY) bench/finetune_throughput.py
 	$(PY) bench/collator_speed.py
 	$(PY) bench/retrieval_speed.py
+	$(PY) bench/report_scale.py
 
 clean:
 	rm -rf runs outputs .pytest_cache
