@@ -11,11 +11,12 @@ PRETRAIN_CONFIG ?= configs/pretrain/demo.yaml
 ARGS   ?=
 TESTS  ?= tests
 
-.PHONY: install finetune pretrain test bench clean help
+.PHONY: install finetune pretrain test lint bench clean help
 
 help:
 	@echo "make finetune   fine-tune on the embedded default (or CONFIG=...), set-up included"
-	@echo "make test       run the test suite, set-up included"
+	@echo "make test       lint, then run the test suite, set-up included"
+	@echo "make lint       ruff (pyproject.toml [tool.ruff]) and vulture (dead code; vulture_whitelist.py)"
 	@echo "make pretrain   domain-adaptation pre-training (embedded default or PRETRAIN_CONFIG=...)"
 	@echo "make bench      speed benchmarks (bench/)"
 	@echo "make install    create $(VENV) and install the pinned requirements (idempotent)"
@@ -35,8 +36,14 @@ finetune: install
 pretrain: install
 	$(PY) scripts/pretrain.py $(PRETRAIN_CONFIG) $(ARGS)
 
-test: install
+test: install lint
 	$(PY) -m pytest -q $(TESTS)
+
+# A second or two: ruff's rules are in pyproject.toml; vulture reports code nothing uses (its false positives,
+# names used by libraries or by name, are listed in vulture_whitelist.py).
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m vulture ada_t5 tests scripts bench app.py vulture_whitelist.py --min-confidence 60
 
 bench: install
 	$(PY) bench/metrics_speed.py

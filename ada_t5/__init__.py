@@ -9,9 +9,6 @@ from ada_t5.quiet import install_log_filters as _install_log_filters
 
 _install_log_filters()  # logging filters only: two library messages that never tell the user anything
 
-TASKS = ("mol2text", "text2mol")
-
-
 def load(path_or_hub_id, **kwargs):
     """Load a trained checkpoint for captioning / molecule generation (see `ada_t5.inference`)."""
     from ada_t5.inference import load as _load

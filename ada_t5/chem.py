@@ -41,7 +41,7 @@ def mol_from_smiles(smiles: str | None) -> Chem.Mol | None:
     with quiet_rdkit():
         try:
             return Chem.MolFromSmiles(smiles)
-        except Exception:  # RDKit raises on a few pathological inputs instead of returning None
+        except Exception:  # noqa: BLE001 - RDKit raises on a few pathological inputs instead of returning None
             return None
 
 
@@ -57,16 +57,6 @@ def canonical_smiles(smiles: str | None) -> str | None:
 
 def mol_to_smiles(mol: Chem.Mol) -> str:
     return Chem.MolToSmiles(mol)
-
-
-def mol_to_inchi(mol: Chem.Mol | None) -> str | None:
-    if mol is None:
-        return None
-    with quiet_rdkit():
-        try:
-            return Chem.MolToInchi(mol) or None
-        except Exception:
-            return None
 
 
 def maccs_fingerprint(mol: Chem.Mol):
@@ -100,7 +90,7 @@ def molt5_mol(smiles: str) -> Chem.Mol | None:
     :func:`quiet_rdkit` when parsing many model outputs."""
     try:
         return Chem.MolFromSmiles(smiles)
-    except Exception:
+    except Exception:  # noqa: BLE001 - RDKit raises its own C++ error types on pathological input
         return None
 
 
@@ -108,18 +98,7 @@ def molt5_inchi(mol: Chem.Mol) -> str | None:
     """``Chem.MolToInchi`` as MolT5 compares it: the raw string (``''`` when InChI fails), ``None`` if it raises."""
     try:
         return Chem.MolToInchi(mol)
-    except Exception:
-        return None
-
-
-def fcd_canonical(smiles: str) -> str | None:
-    """The ``fcd`` package's ``canonical()``: ``MolToSmiles(MolFromSmiles(s))``, ``None`` when that fails."""
-    mol = molt5_mol(smiles)
-    if mol is None:
-        return None
-    try:
-        return Chem.MolToSmiles(mol)
-    except Exception:
+    except Exception:  # noqa: BLE001 - RDKit raises its own C++ error types on pathological input
         return None
 
 
@@ -134,7 +113,7 @@ def invalid_smiles_indices(smiles_list: list[str]) -> list[int]:
         for index, smiles in enumerate(smiles_list):
             try:
                 ok = Chem.MolFromSmiles(smiles) is not None
-            except Exception:
+            except Exception:  # noqa: BLE001 - as above: any RDKit failure means not valid
                 ok = False
             if not ok:
                 bad.append(index)

@@ -16,6 +16,8 @@ import sys
 
 from ada_t5.errors import ArgumentParser, run_command
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("ada_t5.metrics.cli", "score a predictions TSV with MolT5's metrics"),
@@ -55,7 +57,7 @@ def _dispatch(argv: list[str] | None = None) -> int:
     if top.command is None:
         parser.print_help()
         return 2
-    logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=top.log_level.upper(), format=LOG_FORMAT)
     module = importlib.import_module(COMMANDS[top.command][0])
     if getattr(module, "PASSTHROUGH", False):
         return int(module.main(rest) or 0)
@@ -64,6 +66,15 @@ def _dispatch(argv: list[str] | None = None) -> int:
     # the remaining argv after the command name belongs to the subcommand
     args = sub_parser.parse_args(rest)
     return int(module.run(args) or 0)
+
+
+def parse_and_run(module, argv: list[str] | None, *, prog: str, description: str | None = None) -> int:
+    """A subcommand module's own ``main`` (its script, ``python -m``): its parser, INFO logging, ``run(args)``."""
+    parser = ArgumentParser(prog=prog, description=description or module.__doc__.splitlines()[0])
+    module.add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    return module.run(args)
 
 
 if __name__ == "__main__":

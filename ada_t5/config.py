@@ -71,9 +71,6 @@ def parse_config(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         raise ConfigError(str(err).strip()) from err
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
 def configure_logging(training_args) -> int:
     """One log level per process for ada_t5, transformers and datasets: ``--log_level`` on the main process,
     ``--log_level_replica`` (default warning) on the others, through ``get_process_log_level()``. The main
@@ -82,6 +79,8 @@ def configure_logging(training_args) -> int:
 
     import datasets
     import transformers
+
+    from ada_t5.cli import LOG_FORMAT
 
     level = training_args.get_process_log_level()
     passive_main = training_args.should_log and training_args.log_level == "passive"
@@ -92,3 +91,14 @@ def configure_logging(training_args) -> int:
         transformers.utils.logging.set_verbosity(level)
         datasets.utils.logging.set_verbosity(level)
     return ours
+
+
+def run_from_config(dataclass_types: Sequence[type], run, argv: Sequence[str] | None = None) -> int:
+    """A training command's ``main``: its arguments from a YAML config and the command line (the training
+    arguments last), logging set from them, then ``run(*arguments)``."""
+    import sys
+
+    parsed = parse_config(dataclass_types, list(sys.argv[1:] if argv is None else argv))
+    configure_logging(parsed[-1])  # --log_level / --log_level_replica
+    run(*parsed)
+    return 0

@@ -56,7 +56,7 @@ def run_command(main: Callable[[Sequence[str] | None], int | None], argv: Sequen
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - sorted into user mistakes and bugs below
+    except Exception as error:  # sorted into user mistakes and bugs below
         if not is_user_error(error):
             raise
         print(f"error: {error_message(error)}", file=sys.stderr, flush=True)

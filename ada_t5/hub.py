@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 
 PROBE_TIMEOUT_ENV = "ADA_T5_HUB_PROBE_TIMEOUT"  # seconds; default 3
 
@@ -59,9 +60,15 @@ def _probe(endpoint: str, timeout: float) -> str | None:
     return None
 
 
-def looks_like_local_path(name: str) -> bool:
-    """Hub ids are ``name`` or ``owner/name``; anything else is meant as a path (existing or not)."""
-    from pathlib import Path
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+# Suffixes of the files ada-t5 reads (pairs, molecules, vocabularies, tokenizer models): a name ending in one
+# is meant as a file, even where it could also spell a repository name.
+FILE_SUFFIXES = frozenset({".txt", ".tsv", ".csv", ".json", ".jsonl", ".ndjson", ".parquet", ".pq", ".model",
+                           ".smi", ".smiles", ".sdf", ".mol", ".mol2"})
 
-    return (name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
-            or Path(name).suffix in (".json", ".model", ".txt", ".tsv", ".csv", ".parquet", ".jsonl"))
+
+def looks_like_hub_id(name: str) -> bool:
+    """``name`` or ``owner/name`` in the Hub's characters, not ending in a file suffix; anything else (``./x``,
+    ``a/b/c``, ``~/x``, ``data/train.tsv``) is meant as a local path, existing or not. Callers look for the
+    local path first: a folder called ``t5-small`` wins over the Hub id."""
+    return bool(_HUB_ID.match(name)) and os.path.splitext(name)[1].lower() not in FILE_SUFFIXES

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ada_t5.errors import AdaT5Error
+from ada_t5.tasks import TASK_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class AdaT5:
     def caption(self, smiles: str | Sequence[str], *, n: int = 1, num_beams: int = 1, do_sample: bool = False,
                 temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
                 no_repeat_ngram_size: int = 0, stop_repeats: int = 0, max_new_tokens: int = 512,
-                batch_size: int = 32, on_invalid: str = "raise", canonicalize_inputs: bool = False, seed: int | None = None,
-                progress: bool = False) -> list[Prediction]:
+                batch_size: int = 32, on_invalid: str = "raise", canonicalize_inputs: bool = False,
+                seed: int | None = None, progress: bool = False) -> list[Prediction]:
         """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
         from ada_t5 import chem
 
@@ -137,14 +138,15 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "SMILES", on_invalid, molecules=False, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                                seed=seed, progress=progress)
         return predictions
 
     def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, stop_repeats: int = 0,
-                 max_new_tokens: int = 512, batch_size: int = 32, rank_valid_first: bool = False, on_invalid: str = "raise",
-                 seed: int | None = None, progress: bool = False) -> list[Prediction]:
+                 max_new_tokens: int = 512, batch_size: int = 32, rank_valid_first: bool = False,
+                 on_invalid: str = "raise", seed: int | None = None, progress: bool = False) -> list[Prediction]:
         """Design molecules from descriptions (text2mol). Candidates are canonical SMILES with a validity flag."""
         self._check_task("text2mol", "generate")
         items = _as_list(descriptions)
@@ -154,7 +156,8 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "descriptions", on_invalid, molecules=True, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size, seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                                seed=seed, progress=progress)
         if rank_valid_first:
             for prediction in predictions:
                 prediction.candidates.sort(key=lambda c: (not c.valid, c.rank))
@@ -319,7 +322,7 @@ def checkpoint_task(path: str | os.PathLike) -> str | None:
                 task = json.loads(file.read_text(encoding="utf-8")).get("task")
             except (ValueError, AttributeError):
                 continue
-            if task in ("mol2text", "text2mol"):
+            if task in TASK_NAMES:
                 return task
     return None
 

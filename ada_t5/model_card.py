@@ -275,9 +275,10 @@ def _base_model(info: CardInfo) -> str:
 
 
 def _is_hub_id(name: str) -> bool:
-    from ada_t5.hub import looks_like_local_path
+    """An ``owner/name`` repository (what the card's metadata may link), not a local folder."""
+    from ada_t5.hub import looks_like_hub_id
 
-    return "/" in name and not looks_like_local_path(name) and not os.path.exists(name)
+    return "/" in name and looks_like_hub_id(name) and not os.path.exists(name)
 
 
 def _md(value) -> str:

@@ -20,13 +20,6 @@ from dataclasses import dataclass, field
 logger = logging.getLogger(__name__)
 
 MOLECULE_FORMATS = ("smiles", "selfies")
-CONFIG_KEY = "molecule_format"  # saved in the checkpoint's config.json, so test.py and load() know
-
-
-def check_format(name: str) -> str:
-    if name not in MOLECULE_FORMATS:
-        raise ValueError(f"unknown molecule format {name!r}; choose smiles or selfies")
-    return name
 
 
 def smiles_to_selfies(smiles: str) -> tuple[str | None, str | None]:

@@ -36,6 +36,7 @@ import torch
 
 from ada_t5.collators import LABEL_PAD, BidirectionalPairCollator
 from ada_t5.errors import ArgumentError
+from ada_t5.processes import available_cpus
 from ada_t5.span_corruption import (
     MEAN_NOISE_SPAN_LENGTH,
     NOISE_DENSITY,
@@ -193,7 +194,7 @@ def _split_paths(paths: str | None) -> list[str]:
 def _num_proc(args: PretrainDataArguments, rows: int) -> int | None:
     if args.preprocessing_num_workers is not None:
         return args.preprocessing_num_workers if args.preprocessing_num_workers > 1 else None
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpus = available_cpus()
     return min(cpus, 16) if rows >= 50_000 and cpus > 1 else None
 
 
@@ -214,7 +215,8 @@ def tokenize_pair_sides(pairs, tokenizer, *, max_length: int = DEFAULT_MAX_LENGT
     def encode(batch):
         smiles = tokenizer(batch["smiles"], max_length=max_length, truncation=True)["input_ids"]
         text = tokenizer(batch["description"], max_length=max_length, truncation=True)["input_ids"]
-        return {"smiles_ids": smiles, "description_ids": text, "length": [len(a) + len(b) for a, b in zip(smiles, text)]}
+        return {"smiles_ids": smiles, "description_ids": text,
+                "length": [len(a) + len(b) for a, b in zip(smiles, text)]}
 
     features = Features({"smiles_ids": List(Value("int32")), "description_ids": List(Value("int32")),
                          "length": Value("int32")})
@@ -331,7 +333,8 @@ def prepare_split(pairs, args: PretrainDataArguments, tokenizer, *, seed: int, e
         texts = corpus_texts(pairs, args.corpus_columns, extra_files, num_proc=num_proc)
         span = pack_for_span_corruption(texts, tokenizer, tokens_length, num_proc=num_proc)
         if len(span) == 0:
-            raise ArgumentError(f"the span-corruption corpus holds fewer than {tokens_length} tokens: nothing to train on")
+            raise ArgumentError(f"the span-corruption corpus holds fewer than {tokens_length} tokens: nothing to "
+                                "train on")
     if args.objective == "mixture":
         return mix(translation, span, args.span_corruption_ratio, seed=seed)
     return translation if translation is not None else span
@@ -356,7 +359,8 @@ def load_or_build_datasets(args: PretrainDataArguments, tokenizer, *, seed: int,
         validation = load_from_disk(str(folder / "validation")) if (folder / "validation").is_dir() else None
         return train, validation
     raw = raw_pairs if raw_pairs is not None else load_raw_pairs(args, seed=seed)
-    train = prepare_split(raw["train"], args, tokenizer, seed=seed, extra_files=_split_paths(args.span_corruption_files))
+    train = prepare_split(raw["train"], args, tokenizer, seed=seed,
+                          extra_files=_split_paths(args.span_corruption_files))
     validation = prepare_split(raw["validation"], args, tokenizer, seed=seed) if "validation" in raw else None
     staging = root / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

@@ -139,10 +139,10 @@ def open_pair_stream(args: PretrainDataArguments, *, seed: int):
 
     from ada_t5 import data
     from ada_t5.data.errors import DataFormatError
-    from ada_t5.data.hub import _looks_like_hub_id
     from ada_t5.data.loader import _split_files
     from ada_t5.data.raw import _resolve_columns
     from ada_t5.data.sources import _is_saved_dataset, _normalise_format
+    from ada_t5.hub import looks_like_hub_id
 
     source, fmt, columns = args.dataset, _normalise_format(args.data_format), pair_columns(args)
     path = Path(os.path.expanduser(source))
@@ -154,7 +154,7 @@ def open_pair_stream(args: PretrainDataArguments, *, seed: int):
         if not files:
             raise FileNotFoundError(f"{source}: no file matches")
         label = source
-    elif fmt == "hub" or (fmt is None and not path.exists() and _looks_like_hub_id(source)):
+    elif fmt == "hub" or (fmt is None and not path.exists() and looks_like_hub_id(source)):
         raw, label = _hub_stream(source), f"{source}[train]"
     elif not path.exists():
         raise FileNotFoundError(f"{source}: no such file or folder")

@@ -27,6 +27,7 @@ TASKS: dict[str, Task] = {
     "mol2text": Task("mol2text", "smiles", "description", best_metric="bleu4", source_header="SMILES"),
     "text2mol": Task("text2mol", "description", "smiles", best_metric="bleu", source_header="description"),
 }
+TASK_NAMES = tuple(TASKS)  # the one list of task names: CLI choices, metric suites, checkpoint metadata
 ALIASES = {"smiles2cap": "mol2text", "smiles2caption": "mol2text", "cap2smiles": "text2mol",
            "caption2smiles": "text2mol"}
 

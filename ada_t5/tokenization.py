@@ -24,7 +24,6 @@ Nothing heavy is imported at module import time: ``transformers``, ``tokenizers`
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ada_t5.errors import AdaT5Error, ArgumentError
-from ada_t5.hub import hub_unavailable_reason, looks_like_local_path
+from ada_t5.hub import hub_unavailable_reason, looks_like_hub_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
@@ -98,10 +97,10 @@ def load_tokenizer(name_or_path: str | os.PathLike, *, require_sentinels: bool =
         _check_tokenizer_folder(path)
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(path), **kwargs)
-        except Exception as err:  # noqa: BLE001 - transformers raises OSError/ValueError/KeyError/... here
+        except Exception as err:  # transformers raises OSError/ValueError/KeyError/... here
             raise TokenizerLoadError(f"cannot load a tokenizer from folder {str(path)!r}: "
                                      f"{type(err).__name__}: {err}") from err
-    elif looks_like_local_path(name):
+    elif not looks_like_hub_id(name):
         raise TokenizerLoadError(f"tokenizer folder {name!r} does not exist (resolved to {str(path.absolute())!r})")
     else:
         tokenizer = _load_from_hub(name, hub_probe_timeout=hub_probe_timeout, **kwargs)
@@ -152,7 +151,7 @@ def _load_from_hub(name: str, *, hub_probe_timeout: float, **kwargs: Any) -> Pre
     kwargs = {**kwargs, "local_files_only": local_only}
     try:
         return AutoTokenizer.from_pretrained(name, **kwargs)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # any failure: one message that says what to do
         if local_only:
             raise TokenizerLoadError(
                 f"tokenizer {name!r} is not in the local Hugging Face cache and {why}; pass a local folder "
@@ -179,8 +178,8 @@ def texts_from_file(path: str | os.PathLike) -> list[str]:
     """Training texts from one file.
 
     * a pair TSV whose header names ``SMILES`` and ``description`` columns (MolT5's
-      ``CID\\tSMILES\\tdescription``): every SMILES, then every description, read verbatim
-      (``csv.QUOTE_NONE``; MolT5's doubled backslashes are kept as written);
+      ``CID\\tSMILES\\tdescription``): every SMILES, then every description, read verbatim by
+      :func:`ada_t5.data.load_pairs` as a MolT5 file (no quoting; doubled backslashes kept as written);
     * a pair file in another format (the paper's JSON, JSON Lines, CSV, Parquet) or a folder (a
       ``save_to_disk`` Dataset, or the train split of a DatasetDict / a folder of split files): read by
       :func:`ada_t5.data.load_pairs` (see :func:`_texts_via_pair_loader`), every SMILES then every
@@ -196,25 +195,10 @@ def texts_from_file(path: str | os.PathLike) -> list[str]:
         first = handle.readline()
         header = [field.strip().lower() for field in first.rstrip("\r\n").split("\t")]
         if all(column in header for column in _TEXT_COLUMNS):
-            return _texts_from_pair_tsv(handle, path, header)
+            return _texts_via_pair_loader(path, format="molt5")
         lines = [first, *handle]
     texts = [line.rstrip("\r\n") for line in lines]
     return [text for text in texts if text]
-
-
-def _texts_from_pair_tsv(handle, path: Path, header: list[str]) -> list[str]:
-    columns = [header.index(column) for column in _TEXT_COLUMNS]
-    per_column: list[list[str]] = [[] for _ in columns]
-    for line_number, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise ArgumentError(f"{path}:{line_number}: expected {len(header)} tab-separated fields "
-                             f"({', '.join(header)}), got {len(row)}")
-        for values, column in zip(per_column, columns):
-            if row[column]:
-                values.append(row[column])
-    return [text for values in per_column for text in values]
 
 
 def texts_from_pairs(dataset) -> list[str]:
@@ -222,13 +206,14 @@ def texts_from_pairs(dataset) -> list[str]:
     return [text for column in ("smiles", "description") for text in dataset[column] if text]
 
 
-def _texts_via_pair_loader(path: Path) -> list[str]:
+def _texts_via_pair_loader(path: Path, format: str | None = None) -> list[str]:  # noqa: A002 - load_pairs' name
     """Every SMILES then every description of a pair source, read by :func:`ada_t5.data.load_pairs` as stored
     (SMILES are not parsed with RDKit; MolT5's doubled backslashes are kept). A folder gives its train split
     when it holds splits. Bad rows raise :class:`ada_t5.data.DataFormatError` (a ValueError) naming the line."""
     from ada_t5.data import load_pairs
 
-    return texts_from_pairs(load_pairs(path, split="train" if path.is_dir() else None, validate_smiles=False))
+    return texts_from_pairs(load_pairs(path, split="train" if path.is_dir() else None, format=format,
+                                       validate_smiles=False))
 
 
 # -------------------------------------------------------------------------------------------------- training
@@ -289,7 +274,8 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = DEFAULT_VOCAB_SIZ
     needed = minimum_vocab_size(corpus)
     if vocab_size < needed:
         raise ArgumentError(f"vocabulary size {vocab_size} (--vocab_size / --tokenizer_vocab_size) is too small for "
-                            f"this corpus: 3 specials, {NUM_BYTE_PIECES} byte pieces, {needed - 3 - NUM_BYTE_PIECES - NUM_SENTINELS} distinct characters and "
+                            f"this corpus: 3 specials, {NUM_BYTE_PIECES} byte pieces, "
+                            f"{needed - 3 - NUM_BYTE_PIECES - NUM_SENTINELS} distinct characters and "
                             f"{NUM_SENTINELS} sentinels already need {needed}")
     if max_piece_length < 1:
         raise ArgumentError(f"max_piece_length must be positive, got {max_piece_length}")

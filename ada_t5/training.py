@@ -1,8 +1,8 @@
 """Typed arguments and the `Seq2SeqTrainer` build shared by fine-tuning (and pre-training).
 
 Defaults reproduce the paper's fine-tuning (Ada-T5, AAAI 2024, ``finetune/``): 50,000 steps, lr 1e-3,
-batch 32, 2% warm-up (the paper's 1,000 of 50,000 steps), weight decay 0.1, bf16, seed 42, AdamW with linear decay, greedy
-validation decoding of up to 512 tokens, best checkpoint by validation BLEU. What the paper left slow is
+batch 32, 2% warm-up (the paper's 1,000 of 50,000 steps), weight decay 0.1, bf16, seed 42, AdamW with linear decay,
+greedy validation decoding of up to 512 tokens, best checkpoint by validation BLEU. What the paper left slow is
 replaced by what a modern HF user expects: per-batch padding with length-grouped sampling, fused AdamW,
 TF32 where the GPU has it, dataloader workers, no per-step host sync, bf16 generation.
 """
@@ -74,7 +74,8 @@ class DataArguments:
     data_format: str | None = field(default=None, metadata={
         "help": "file format when the suffix is ambiguous: molt5, json, jsonl, csv, tsv, parquet"})
     smiles_column: str | None = field(default=None, metadata={
-        "help": "SMILES column of a CSV/TSV/JSON/Parquet source (default: found by name: smiles, canonical_smiles, ...)"})
+        "help": "SMILES column of a CSV/TSV/JSON/Parquet source (default: found by name: smiles, canonical_smiles, "
+                "...)"})
     description_column: str | None = field(default=None, metadata={
         "help": "description column (default: found by name: description, caption, text, ...)"})
     id_column: str | None = field(default=None, metadata={"help": "identifier column (default: id, cid, ...)"})
@@ -115,8 +116,10 @@ class DataArguments:
         return named or None
 
     def __post_init__(self):
+        from ada_t5.molecule_format import MOLECULE_FORMATS
+
         self.task = get_task(self.task).name
-        if self.molecule_format not in ("smiles", "selfies"):
+        if self.molecule_format not in MOLECULE_FORMATS:
             raise ValueError(f"--molecule_format must be smiles or selfies, not {self.molecule_format!r}")
         if self.smiles_backslashes not in ("keep", "unescape"):
             raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
@@ -137,6 +140,12 @@ class EvalArguments:
     validation_fcd: bool = field(default=True, metadata={"help": "compute FCD at every validation (text2mol)"})
     do_test: bool = field(default=True, metadata={"help": "generate for and score the test split at the end"})
     num_examples_to_show: int = field(default=5, metadata={"help": "test examples printed in the summary"})
+
+    def caption_metric_options(self) -> dict:
+        """Keyword arguments of the caption metrics (``score_mol2text``): the tokenizer, and ``--meteor`` as
+        True / False / "auto"."""
+        meteor = {"true": True, "false": False, "auto": "auto"}.get(str(self.meteor).lower(), self.meteor)
+        return dict(text_tokenizer=self.text_tokenizer, meteor=meteor)
 
 
 @dataclass
@@ -270,11 +279,38 @@ def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eva
     return trainer
 
 
+def prepare_tokenizer(model_args: ModelArguments, output_dir, resume_from: str | None, train_split_fn, *,
+                      require_sentinels: bool = False):
+    """The tokenizer of the checkpoint being resumed, the one named (``--tokenizer_name_or_path``, else the base
+    model's), or a SentencePiece one trained on the train split's SMILES and descriptions (``train_split_fn()``,
+    called only then) by the main process, the others loading its files."""
+    from pathlib import Path
+
+    from accelerate import PartialState
+
+    from ada_t5.tokenization import load_tokenizer, train_tokenizer
+
+    named = resume_from or model_args.tokenizer_name_or_path or model_args.model_name_or_path
+    if named:
+        return load_tokenizer(named, require_sentinels=require_sentinels)
+    tokenizer_dir = Path(output_dir) / "tokenizer"
+    state = PartialState()
+    with state.main_process_first():  # one process trains, the others load its files
+        if state.is_main_process:
+            train = train_split_fn()
+            texts = list(train["smiles"]) + list(train["description"])
+            logger.info("training a %d-piece SentencePiece tokenizer on %d train texts",
+                        model_args.tokenizer_vocab_size, len(texts))
+            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
+        return load_tokenizer(str(tokenizer_dir), require_sentinels=require_sentinels)
+
+
 @dataclass
 class PretrainTrainingArguments(FinetuneTrainingArguments):
     """The paper's domain-adaptation pre-training defaults (its ``pretrain/``): 100,000 steps, lr 1e-3,
-    batch 128, 1% warm-up (the paper's 1,000 of 100,000 steps), weight decay 0.1, bf16, seed 42. Validation, when a validation split
-    exists and ``--eval_strategy steps``, is the loss only: no generation, no best-checkpoint selection."""
+    batch 128, 1% warm-up (the paper's 1,000 of 100,000 steps), weight decay 0.1, bf16, seed 42. Validation, when a
+    validation split exists and ``--eval_strategy steps``, is the loss only: no generation, no best-checkpoint
+    selection."""
 
     output_dir: str | None = field(default="runs/pretrain", metadata={"help": "checkpoints, logs, the model"})
     max_steps: int = field(default=100_000, metadata={"help": "optimizer steps (paper: 100,000)"})

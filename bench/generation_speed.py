@@ -123,7 +123,8 @@ def main(argv=None) -> int:
               flush=True)
         for name, run in result["runs"].items():
             if name.startswith("engine_stop"):
-                print(f"|   {name} | {run['capped_share']:.1%} | {run['median_tokens']:.0f} | | {run['rows_per_s']:.2f} "
+                print(f"|   {name} | {run['capped_share']:.1%} | {run['median_tokens']:.0f} | | "
+                      f"{run['rows_per_s']:.2f} "
                       f"| {run['speedup']:.2f}x | {run['identical_to_generate']}/{result['rows']} |", flush=True)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

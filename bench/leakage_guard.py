@@ -46,7 +46,8 @@ def main() -> None:
     test = _canonical_column(chebi / "test.txt", 1)
     inputs = {
         "chebi20_train_candidates+validation": sorted(set(
-            _canonical_column(chebi / "train_candidates_cid_smiles.tsv", 1) + _canonical_column(chebi / "validation.txt", 1))),
+            _canonical_column(chebi / "train_candidates_cid_smiles.tsv", 1)
+            + _canonical_column(chebi / "validation.txt", 1))),
         "nci_first_5k": sorted({c for c in canonicalize_many(
             [line.split()[0] for line in open(os.path.join(RDConfig.RDDataDir, "NCI", "first_5K.smi")) if line.strip()])
             if c}),

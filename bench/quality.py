@@ -157,7 +157,8 @@ def write_report(results: list[ArmResult], out: Path, *, full_train_rows: int) -
     return path
 
 
-def plot_low_resource(results: list[ArmResult], path: Path, *, full_train_rows: int, metric: str = "bleu4") -> Path | None:
+def plot_low_resource(results: list[ArmResult], path: Path, *, full_train_rows: int,
+                      metric: str = "bleu4") -> Path | None:
     """mol2text BLEU-4 against real training pairs, one line per arm; retrieval as a line per pool size."""
     rows = [r for r in results if r.task == "mol2text" and r.metrics.get(metric) is not None]
     if not rows:

@@ -84,7 +84,8 @@ def open_times(html: Path, chromium: str, runs: int) -> dict:
             page.goto(html.resolve().as_uri(), wait_until="load")
             if page.evaluate("document.getElementById('data') !== null"):  # this version: wait for its drawings
                 page.wait_for_function("document.body.dataset.ready === '1' || !!document.body.dataset.error")
-                assert not page.evaluate("document.body.dataset.error || ''"), page.evaluate("document.body.dataset.error")
+                error = page.evaluate("document.body.dataset.error || ''")
+                assert not error, error
             wall = time.perf_counter() - started
             page.wait_for_timeout(200)  # let the paint entries be recorded
             timing = page.evaluate(TIMINGS)

@@ -60,7 +60,8 @@ def main(argv=None) -> int:
         pool_source = (_column(chebi / "train_candidates_cid_smiles.tsv", 1) + _column(chebi / "validation.txt", 1)
                        + nci)
         query_source = _column(chebi / "test.txt", 1) + _column(chebi / "train_partial.txt", 1) + nci
-        data = "ChEBI-20 train candidates + validation + NCI first_5K (pool); ChEBI-20 test + train_partial + NCI (queries)"
+        data = ("ChEBI-20 train candidates + validation + NCI first_5K (pool); ChEBI-20 test + train_partial + NCI "
+                "(queries)")
     else:
         pool_source, query_source = nci, nci
         data = "NCI first_5K only (shared data not found): pool and queries repeat 5,000 molecules"

@@ -3,19 +3,15 @@
 
 ``python scripts/push_to_hub.py runs/chebi20-mol2text me/my-model [--dry_run] [--metrics test_metrics.json]``
 """
-import logging
 import sys
 
+from ada_t5.cli import parse_and_run
 from ada_t5.commands import push
-from ada_t5.errors import ArgumentParser, run_command
+from ada_t5.errors import run_command
 
 
 def main(argv=None) -> int:
-    parser = ArgumentParser(prog="push_to_hub.py", description=__doc__.splitlines()[0])
-    push.add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return push.run(args)
+    return parse_and_run(push, argv, prog="push_to_hub.py", description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

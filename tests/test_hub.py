@@ -86,7 +86,8 @@ def test_model_loading_fails_fast_when_the_hub_is_dead(online):
 
 
 def test_paths_and_hub_ids_are_told_apart():
-    assert hub.looks_like_local_path("./model") and hub.looks_like_local_path("a/b/c")
-    assert hub.looks_like_local_path("data/train.tsv")
-    assert not hub.looks_like_local_path("SCIR-HI/ada-t5-small")
-    assert not hub.looks_like_local_path("t5-small")
+    for path in ("./model", "a/b/c", "/abs", "~/model", "model/", "data/train.tsv", "vocab.txt", "pairs.jsonl",
+                 "molecules.smi", "a\\b"):
+        assert not hub.looks_like_hub_id(path), path
+    for hub_id in ("SCIR-HI/ada-t5-small", "t5-small", "google/t5-v1_1-small", "allenai/scibert_scivocab_uncased"):
+        assert hub.looks_like_hub_id(hub_id), hub_id

@@ -55,7 +55,8 @@ def test_dry_run_writes_the_upload_folder_and_card(run_dir, tmp_path):
         k: round(v, 4) for k, v in metrics.items() if k in model_card.METRIC_NAMES and v is not None}
 
     # task, base model, data, hyper-parameters, metrics, usage, citation
-    assert "* Task: `text2mol`" in card and "Base model: none: a fresh `tiny` T5 v1.1" in card and "* Dataset: `demo`" in card
+    assert "* Task: `text2mol`" in card and "Base model: none: a fresh `tiny` T5 v1.1" in card
+    assert "* Dataset: `demo`" in card
     assert "| learning_rate | `0.002` |" in card and "| per_device_train_batch_size | `32` |" in card
     fcd = "not computed" if metrics["fcd"] is None else f"{metrics['fcd']:.4f}"  # None: too few valid outputs
     assert f"| Validity | {metrics['validity']:.4f} |" in card and f"| FCD | {fcd} |" in card

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from datasets import Dataset
 
 from ada_t5 import pretraining
@@ -118,7 +117,8 @@ def test_data_is_tokenized_once_then_read_from_the_cache(objective, demo_tokeniz
     monkeypatch.setattr(pretraining, "prepare_split", fail)
     again, _ = load_or_build_datasets(args, demo_tokenizer, seed=42)
     assert again[:5] == train[:5] and len(again) == len(train)
-    assert [p.name for p in tmp_path.iterdir()] == [f"{objective}-{pretraining.cache_key(args, demo_tokenizer, seed=42)}"]
+    key = pretraining.cache_key(args, demo_tokenizer, seed=42)
+    assert [p.name for p in tmp_path.iterdir()] == [f"{objective}-{key}"]
     # any change to the data settings is a different cache entry
     other = PretrainDataArguments(objective=objective, demo_size=300, input_length=64, max_length=32,
                                   data_cache_dir=str(tmp_path))

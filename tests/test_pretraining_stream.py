@@ -71,7 +71,8 @@ def test_every_format_streams_what_load_pairs_reads(fmt, pairs, tmp_path):
                                     "JSON Lines rows holding lists of objects"])
 def test_every_json_layout_load_pairs_reads_streams_too(layout, pairs, tmp_path):
     rows = [{"smiles": s, "description": d} for s, d in pairs[:9]]
-    text = {"one line": json.dumps(rows), "object holding the list": json.dumps({"source": "x", "pairs": rows}, indent=1),
+    text = {"one line": json.dumps(rows),
+            "object holding the list": json.dumps({"source": "x", "pairs": rows}, indent=1),
             "that object on one line": json.dumps({"source": "x", "pairs": rows}),
             "JSON Lines": "\n".join(json.dumps(r) for r in rows),
             "JSON Lines rows holding lists of objects": "\n".join(json.dumps(dict(r, examples=[{"id": "1"}]))

@@ -80,8 +80,8 @@ def _tiny_trainer(tmp_path):
     data = tokenize_pairs(Dataset.from_dict(pairs), get_task("mol2text"), tokenizer, max_source_length=32,
                           max_target_length=32)
     args = FinetuneTrainingArguments(output_dir=str(tmp_path / "run"), max_steps=1, per_device_eval_batch_size=2,
-                                     generation_max_new_tokens=6, generation_engine=False, bf16=False, report_to=[], disable_tqdm=True,
-                                     eval_strategy="no", save_strategy="no", use_cpu=True)
+                                     generation_max_new_tokens=6, generation_engine=False, bf16=False, report_to=[],
+                                     disable_tqdm=True, eval_strategy="no", save_strategy="no", use_cpu=True)
     # compute_metrics makes evaluate() generate (without it the Trainer computes the loss only)
     trainer = build_seq2seq_trainer(model, tokenizer, args, train_dataset=data, eval_dataset=data,
                                     compute_metrics=lambda prediction: {"n": len(prediction.predictions)})

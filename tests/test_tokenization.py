@@ -194,7 +194,8 @@ def test_vocab_size_limits(caplog):
     corpus = synthetic_corpus()
     minimum = tk.minimum_vocab_size(corpus)
     assert minimum == 3 + 256 + 95 + 100  # specials, bytes, printable ASCII + "▁", sentinels
-    with pytest.raises(ValueError, match=r"vocabulary size 300 \(--vocab_size / --tokenizer_vocab_size\) is too small.*need"):
+    with pytest.raises(ValueError,
+                       match=r"vocabulary size 300 \(--vocab_size / --tokenizer_vocab_size\) is too small.*need"):
         tk.train_tokenizer(corpus, vocab_size=300)
     with pytest.raises(ValueError, match="supports only"):
         tk.train_tokenizer(corpus, vocab_size=5000, strict_vocab_size=True, num_threads=2)
@@ -284,12 +285,12 @@ def test_read_texts_formats(tmp_path):
     tsv.write_text("CID\tSMILES\tdescription\n1\tC/C=C\\\\C\tThe molecule is  a butene.\n2\tCCO\tEthanol.\n",
                    encoding="utf-8")
     plain = tmp_path / "plain.txt"
-    plain.write_bytes("first line\r\n\n  indented  \nlast".encode())
+    plain.write_bytes(b"first line\r\n\n  indented  \nlast")
     assert tk.read_texts([tsv, plain]) == ["C/C=C\\\\C", "CCO", "The molecule is  a butene.", "Ethanol.",
                                            "first line", "  indented  ", "last"]
     bad = tmp_path / "bad.tsv"
     bad.write_text("CID\tSMILES\tdescription\n1\tCCO\tok\n2\tCCO\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad.tsv:3: expected 3"):
+    with pytest.raises(ValueError, match=r"bad.tsv:3: field 'description': missing"):  # said by load_pairs
         tk.read_texts(bad)
     jsonl = tmp_path / "pairs.jsonl"
     jsonl.write_text('{"smiles": "C"}\n')

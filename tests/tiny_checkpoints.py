@@ -27,7 +27,7 @@ COMMON = ["--model_shape", "tiny", "--warmup_steps", "10", "--logging_steps", "1
           "--demo_formula", "true"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trained_run(task: str) -> Path:
     """The output folder of a finished fine-tuning run of ``task`` (model, tokenizer, logs, test predictions)."""
     from ada_t5.commands import finetune

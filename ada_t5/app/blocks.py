@@ -58,10 +58,10 @@ def load_page_models(model: str | None = None, *, caption_model: str | None = No
 
 
 def _load_one(name: str, device: str):
-    from ada_t5.hub import looks_like_local_path
+    from ada_t5.hub import looks_like_hub_id
     from ada_t5.inference import load
 
-    if looks_like_local_path(name) and not os.path.isdir(name):
+    if not looks_like_hub_id(name) and not os.path.isdir(name):
         raise DemoError(f"{name}: no such checkpoint folder")
     model = load(name, device=device)
     info = read_model_info(name, name=name)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ada_t5.errors import AdaT5Error
+from ada_t5.jsonl import read_jsonl
 
 COLUMN_NAMES = {"caption": ("smiles", "SMILES", "canonical_smiles", "mol"),
                 "generate": ("description", "text", "caption", "prompt")}
@@ -95,13 +96,7 @@ def read_inputs(args: argparse.Namespace, kind: str) -> InputRows:
             return InputRows(texts, rows, column, "tsv")
         if suffix == ".jsonl":
             rows, texts, column = [], [], args.column
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise InputFileError(f"{path}:{number}: not JSON ({error.msg})") from None
+            for number, value in read_jsonl(path, error=InputFileError):
                 if isinstance(value, str):
                     column = column or "input"
                     rows.append({column: value})

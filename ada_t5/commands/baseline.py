@@ -23,12 +23,14 @@ import argparse
 import logging
 import time
 
+from ada_t5.tasks import TASK_NAMES
+
 logger = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("test_file", help="pairs to answer (any format ada_t5.data reads: MolT5 .txt, JSON, CSV...)")
-    parser.add_argument("--task", required=True, choices=("mol2text", "text2mol"), help="which direction")
+    parser.add_argument("--task", required=True, choices=TASK_NAMES, help="which direction")
     parser.add_argument("--pool", required=True, help="described molecules to retrieve from (the train split)")
     parser.add_argument("--output", required=True, help="predictions TSV in MolT5's format")
     parser.add_argument("--max_rows", type=int, default=None, help="answer only the first N rows of test_file")
@@ -37,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rerank_k", type=int, default=1,
                         help="candidates per query: the K nearest neighbours' targets, reranked (1: plain retrieval)")
     parser.add_argument("--rerank_model", default=None,
-                        help="a fine-tuned checkpoint (folder or Hub id) whose likelihood of each candidate is a feature")
+                        help="a fine-tuned checkpoint (folder or Hub id) whose likelihood of each candidate is a "
+                             "feature")
     parser.add_argument("--rerank_validation", default=None,
                         help="pairs to fit the reranking weights on (e.g. the validation split); not the test file")
     parser.add_argument("--rerank_validation_rows", type=int, default=500,

@@ -6,7 +6,6 @@ Usage: ``scripts/finetune.py [CONFIG.yaml] [--any_argument value ...]`` (or ``ad
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,29 +53,6 @@ def load_raw_splits(data_args: DataArguments, *, seed: int):
     return splits
 
 
-def prepare_tokenizer(model_args: ModelArguments, train_split, output_dir: Path, resume_from: str | None):
-    """The checkpoint's tokenizer, a named one, or a SentencePiece one trained on the train split."""
-    from accelerate import PartialState
-
-    from ada_t5.tokenization import load_tokenizer, train_tokenizer
-
-    if resume_from:
-        return load_tokenizer(resume_from)
-    if model_args.tokenizer_name_or_path or model_args.model_name_or_path:
-        return load_tokenizer(model_args.tokenizer_name_or_path or model_args.model_name_or_path)
-    tokenizer_dir = output_dir / "tokenizer"
-    state = PartialState()
-    with state.main_process_first():  # one process trains, the others load its files
-        if state.is_main_process:
-            texts = list(train_split["smiles"]) + list(train_split["description"])
-            logger.info("training a %d-piece SentencePiece tokenizer on %d train texts",
-                        model_args.tokenizer_vocab_size, len(texts))
-            tokenizer = train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
-        else:
-            tokenizer = load_tokenizer(str(tokenizer_dir))
-    return tokenizer
-
-
 def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args: EvalArguments,
                  training_args: FinetuneTrainingArguments) -> FinetuneResult:
     from accelerate import PartialState
@@ -89,7 +65,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     from ada_t5.predict import predict_split
     from ada_t5.preflight import check_metric_resources, check_output_dir, check_splits
     from ada_t5.tasks import get_task, tokenize_pairs
-    from ada_t5.training import best_metric_settings, build_seq2seq_trainer
+    from ada_t5.training import best_metric_settings, build_seq2seq_trainer, prepare_tokenizer
 
     started = time.time()
     state = PartialState()
@@ -113,7 +89,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     testing = eval_args.do_test and "test" in splits
     check_splits(splits, validating=validating, testing=testing, source=_data_source(data_args))
     if validating or testing:
-        check_metric_resources(task.name, text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor),
+        check_metric_resources(task.name, **eval_args.caption_metric_options(),
                                fcd=testing or (validating and eval_args.validation_fcd))
     resume_from = resolve_checkpoint_to_resume(training_args)  # last: it may clear a finished run's checkpoints
     set_seed(training_args.seed)
@@ -123,7 +99,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
 
         model_splits = {name: convert_pairs(split, f"{name} split")[0] for name, split in splits.items()
                         if name != "test"}  # the test split is converted by predict_split, row by row
-    tokenizer = prepare_tokenizer(model_args, model_splits["train"], output_dir, resume_from)
+    tokenizer = prepare_tokenizer(model_args, output_dir, resume_from, lambda: model_splits["train"])
     if data_args.molecule_format == "selfies":
         added = add_selfies_symbols(tokenizer, model_splits["train"]["smiles"])
         logger.info("SELFIES: %d symbols added to the tokenizer as whole tokens (%d tokens in all)", added,
@@ -160,8 +136,8 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         eval_dataset = tokenize_pairs(model_splits["validation"], task, tokenizer, **tokenize) \
             if "validation" in model_splits else None
 
-    metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
-        if task.name == "mol2text" else dict(fcd=eval_args.validation_fcd)
+    metric_kwargs = eval_args.caption_metric_options() if task.name == "mol2text" \
+        else dict(fcd=eval_args.validation_fcd)
     if eval_dataset is None:
         logger.warning("no validation split: training without validation or best-checkpoint selection")
         training_args.eval_strategy = "no"
@@ -221,29 +197,18 @@ def _selfies_scoring(data_args, task_name: str, model_splits) -> dict:
     return dict(references=references, postprocess=selfies_to_smiles)
 
 
-def _tristate(value: str):
-    lowered = str(value).lower()
-    return {"true": True, "false": False, "auto": "auto"}.get(lowered, value)
-
-
 def format_summary(result: FinetuneResult, task: str, training_args, seconds: float) -> str:
+    from ada_t5.commands.summary import format_run_summary, summary_row
     from ada_t5.predict import format_example_facts, format_fact_line, format_metrics_table
 
-    out = result.output_dir
-    lines = ["", "=" * 72, f"ada-t5 fine-tuning finished: {task}, {training_args.max_steps:,} steps, "
-             f"{seconds / 60:.1f} min"]
-    loss = result.train_metrics.get("train_loss")
-    if loss is not None:
-        lines.append(f"  mean train loss      {loss:.4f}")
-    if result.best_checkpoint:
-        lines.append(f"  best checkpoint      {result.best_checkpoint} "
-                     f"({training_args.metric_for_best_model} = {result.best_metric:.4f})")
-    lines.append(f"  model + tokenizer    {out}   (T5ForConditionalGeneration.from_pretrained('{out}'))")
-    lines.append(f"  TensorBoard logs     tensorboard --logdir {out / 'runs'}")
+    stats = [summary_row("best checkpoint", f"{result.best_checkpoint} "
+                         f"({training_args.metric_for_best_model} = {result.best_metric:.4f})")] \
+        if result.best_checkpoint else []
+    lines = []
     test = result.test
     if test is not None and test.metrics_path is not None:
-        lines.append(f"  test predictions     {test.predictions_path}")
-        lines.append(f"  test metrics         {test.metrics_path}")
+        lines.append(summary_row("test predictions", test.predictions_path))
+        lines.append(summary_row("test metrics", test.metrics_path))
         lines.append(format_metrics_table(test.metrics, title="test metrics:"))
         fact_line = format_fact_line(test)
         if fact_line:
@@ -256,18 +221,15 @@ def format_summary(result: FinetuneResult, task: str, training_args, seconds: fl
                       f"  generated   {output}"]
             if i <= len(test.example_checks):
                 lines.append(f"  facts       {format_example_facts(test.example_checks[i - 1])}")
-    lines.append("=" * 72)
-    return "\n".join(lines)
+    return format_run_summary(f"ada-t5 fine-tuning finished: {task}, {training_args.max_steps:,} steps, "
+                              f"{seconds / 60:.1f} min", result.output_dir, result.train_metrics, stats=stats,
+                              details=lines)
 
 
 PASSTHROUGH = True  # `ada-t5 finetune ...` hands its arguments to main() unparsed
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ada_t5.config import configure_logging, parse_config
+    from ada_t5.config import run_from_config
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    model_args, data_args, eval_args, training_args = parse_config(ARGUMENT_TYPES, argv)
-    configure_logging(training_args)  # --log_level / --log_level_replica
-    run_finetune(model_args, data_args, eval_args, training_args)
-    return 0
+    return run_from_config(ARGUMENT_TYPES, run_finetune, argv)

@@ -9,7 +9,6 @@ runs/pretrain-demo"`` starts from it.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,29 +28,6 @@ class PretrainResult:
     eval_loss: float | None
 
 
-def prepare_tokenizer(model_args: ModelArguments, data_args: PretrainDataArguments, output_dir: Path,
-                      resume_from: str | None, raw_pairs_fn):
-    """The checkpoint's (or a named) tokenizer, or a SentencePiece one trained on the train pairs."""
-    from accelerate import PartialState
-
-    from ada_t5.tokenization import load_tokenizer, train_tokenizer
-
-    sentinels = data_args.uses_span_corruption
-    named = resume_from or model_args.tokenizer_name_or_path or model_args.model_name_or_path
-    if named:
-        return load_tokenizer(named, require_sentinels=sentinels)
-    tokenizer_dir = output_dir / "tokenizer"
-    state = PartialState()
-    with state.main_process_first():  # one process trains, the others load its files
-        if state.is_main_process:
-            train = raw_pairs_fn()["train"]
-            texts = list(train["smiles"]) + list(train["description"])
-            logger.info("training a %d-piece SentencePiece tokenizer on %d texts", model_args.tokenizer_vocab_size,
-                        len(texts))
-            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
-        return load_tokenizer(str(tokenizer_dir), require_sentinels=sentinels)
-
-
 def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
                  training_args: PretrainTrainingArguments, *, callbacks=None) -> PretrainResult:
     from accelerate import PartialState
@@ -60,13 +36,14 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
     from ada_t5.checkpoints import resolve_checkpoint_to_resume
     from ada_t5.modeling import build_model, count_parameters
     from ada_t5.pretraining import build_collator, load_or_build_datasets, load_raw_pairs
-    from ada_t5.training import build_seq2seq_trainer
+    from ada_t5.training import build_seq2seq_trainer, prepare_tokenizer
 
     started = time.time()
     state = PartialState()
     output_dir = Path(training_args.output_dir)
     resume_from = resolve_checkpoint_to_resume(training_args)
     set_seed(training_args.seed)
+    sentinels = data_args.uses_span_corruption  # span corruption needs the tokenizer's <extra_id_N> tokens
 
     raw = {}
 
@@ -79,13 +56,15 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
         from ada_t5.pretraining_stream import build_streaming_datasets, check_streaming_run, sample_pairs
 
         check_streaming_run(data_args, training_args)
-        tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from,
-                                      lambda: {"train": sample_pairs(data_args, seed=training_args.seed)})
+        tokenizer = prepare_tokenizer(model_args, output_dir, resume_from,
+                                      lambda: sample_pairs(data_args, seed=training_args.seed),
+                                      require_sentinels=sentinels)
         with state.main_process_first():  # the demo and validation pairs may be described / cached on first use
             train_dataset, eval_dataset = build_streaming_datasets(data_args, tokenizer, seed=training_args.seed)
         train_rows = None
     else:
-        tokenizer = prepare_tokenizer(model_args, data_args, output_dir, resume_from, raw_pairs)
+        tokenizer = prepare_tokenizer(model_args, output_dir, resume_from, lambda: raw_pairs()["train"],
+                                      require_sentinels=sentinels)
         with state.main_process_first():  # rank 0 tokenizes into the cache; the others read it
             train_dataset, eval_dataset = load_or_build_datasets(data_args, tokenizer, seed=training_args.seed,
                                                                  raw_pairs=raw or None)
@@ -122,31 +101,23 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
 
 
 def format_summary(result: PretrainResult, data_args: PretrainDataArguments, training_args, seconds: float) -> str:
-    out = result.output_dir
-    metrics = result.train_metrics
-    lines = ["", "=" * 72, f"ada-t5 pre-training finished: {data_args.objective} on {data_args.dataset}, "
-             f"{training_args.max_steps:,} steps, {seconds / 60:.1f} min"]
-    if metrics.get("train_loss") is not None:
-        lines.append(f"  mean train loss      {metrics['train_loss']:.4f}")
+    from ada_t5.commands.summary import format_run_summary, summary_row
+
+    stats = []
     if result.eval_loss is not None:
-        lines.append(f"  validation loss      {result.eval_loss:.4f}")
-    if metrics.get("train_samples_per_second") is not None:
-        lines.append(f"  throughput           {metrics['train_samples_per_second']:.1f} samples/s")
-    lines.append(f"  model + tokenizer    {out}   (T5ForConditionalGeneration.from_pretrained('{out}'))")
-    lines.append(f"  fine-tune it         make finetune ARGS=\"--model_name_or_path {out}\"")
-    lines.append(f"  TensorBoard logs     tensorboard --logdir {out / 'runs'}")
-    lines.append("=" * 72)
-    return "\n".join(lines)
+        stats.append(summary_row("validation loss", f"{result.eval_loss:.4f}"))
+    if result.train_metrics.get("train_samples_per_second") is not None:
+        stats.append(summary_row("throughput", f"{result.train_metrics['train_samples_per_second']:.1f} samples/s"))
+    return format_run_summary(
+        f"ada-t5 pre-training finished: {data_args.objective} on {data_args.dataset}, {training_args.max_steps:,} "
+        f"steps, {seconds / 60:.1f} min", result.output_dir, result.train_metrics, stats=stats,
+        after_model=[summary_row("fine-tune it", f'make finetune ARGS="--model_name_or_path {result.output_dir}"')])
 
 
 PASSTHROUGH = True  # `ada-t5 pretrain ...` hands its arguments to main() unparsed
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ada_t5.config import configure_logging, parse_config
+    from ada_t5.config import run_from_config
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    model_args, data_args, training_args = parse_config(ARGUMENT_TYPES, argv)
-    configure_logging(training_args)  # --log_level / --log_level_replica
-    run_pretrain(model_args, data_args, training_args)
-    return 0
+    return run_from_config(ARGUMENT_TYPES, run_pretrain, argv)

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, object] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    def opt(group, name, help, **kw):
+    def opt(group, name, help, **kw):  # noqa: A002 - argparse's own name for it
         default = DEFAULTS[name]
         suffix = f" (default: {default})" if default not in (None, False) else ""
         group.add_argument(f"--{name}", default=argparse.SUPPRESS, help=help + suffix, **kw)
@@ -54,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+", action="extend", metavar="FILE")
     opt(ret, "exclude_match", "what counts as a test molecule: smiles = same canonical isomeric SMILES; inchikey = "
                               "same InChIKey after stripping salts and charges; skeleton = same InChIKey first block "
-                              "(also stereoisomers, isotopologues); the stricter levels cost minutes per million molecules", choices=("smiles", "inchikey", "skeleton"))
+                              "(also stereoisomers, isotopologues); the stricter levels cost minutes per million "
+                              "molecules", choices=("smiles", "inchikey", "skeleton"))
     opt(ret, "k", "examples per prompt (0: zero-shot)", type=int)
     opt(ret, "radius", "Morgan radius", type=int)
     opt(ret, "n_bits", "Morgan fingerprint bits", type=int)
@@ -218,16 +219,12 @@ def push_main(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ada_t5.errors import ArgumentParser
+    from ada_t5.cli import parse_and_run
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["push"]:
         return push_main(argv[1:])
-    parser = ArgumentParser(prog="ada-t5 pseudo", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(args)
+    return parse_and_run(sys.modules[__name__], argv, prog="ada-t5 pseudo")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ada_t5.tasks import TASK_NAMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", metavar="FOLDER", help="checkpoint folder (a fine-tuning output_dir)")
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry_run_dir", default=None, help="where --dry_run writes (default: FOLDER_hub_upload)")
     parser.add_argument("--private", action="store_true", help="create the repository as private")
     parser.add_argument("--commit_message", default="Upload ada-t5 model")
-    parser.add_argument("--task", choices=("mol2text", "text2mol"), default=None,
+    parser.add_argument("--task", choices=TASK_NAMES, default=None,
                         help="for the card when the folder has no run_info.json")
     parser.add_argument("--base_model", default=None, help="for the card: the model fine-tuning started from")
     parser.add_argument("--dataset", default=None, help="for the card: the training data")

@@ -15,6 +15,8 @@ import argparse
 import sys
 import time
 
+from ada_t5.tasks import TASK_NAMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("predictions", metavar="predictions.tsv", help="MolT5-format predictions (scripts/test.py)")
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plots", nargs="*", default=None, metavar="PNG",
                         help="PNG files to include (default: plots/*.png beside the TSV; none: --plots)")
     parser.add_argument("--title", default=None, help="page title")
-    parser.add_argument("--task", choices=("mol2text", "text2mol"), default=None, help="default: from the header")
+    parser.add_argument("--task", choices=TASK_NAMES, default=None, help="default: from the header")
     parser.add_argument("--text_tokenizer", default="auto",
                         help="caption tokenizer for per-example BLEU (see ada-t5 evaluate); default auto")
     parser.add_argument("--max_examples", type=int, default=None, help="only the first N rows (default: every row)")

@@ -73,11 +73,11 @@ class TestArguments:
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    import torch
-
-    from ada_t5.commands.finetune import _tristate, load_raw_splits
+    from ada_t5.cli import LOG_FORMAT
+    from ada_t5.commands.finetune import load_raw_splits
     from ada_t5.config import parse_config
     from ada_t5.generation import GenerationSettings
+    from ada_t5.inference import resolve_device
     from ada_t5.modeling import load_pretrained_model
     from ada_t5.predict import format_fact_line, format_metrics_table, predict_split
     from ada_t5.rag import Augmenter
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     test_args, data_args, eval_args = parse_config((TestArguments, DataArguments, EvalArguments), argv,
                                                    ignore_unknown_config_keys=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     task = get_task(data_args.task)
     # the demo's split depends on the seed: the fine-tuning default, so its test rows are the ones held out
     splits = load_raw_splits(data_args, seed=test_args.seed)
@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ArgumentError(f"no {test_args.split} split in {data_args.dataset}")
     tokenizer = load_tokenizer(test_args.checkpoint)
     model = load_pretrained_model(test_args.checkpoint, tokenizer)
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if test_args.device == "auto" else test_args.device
-    model.to(device)
+    model.to(resolve_device(test_args.device))
     if test_args.do_sample:
         from transformers import set_seed
 
@@ -105,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                                   max_source_length=data_args.max_source_length, prefix=data_args.task_prefix,
                                   dtype=test_args.dtype, engine=test_args.engine,
                                   stop_repeats=test_args.stop_repeats, compile_decoder=test_args.compile_decoder)
-    metric_kwargs = dict(text_tokenizer=eval_args.text_tokenizer, meteor=_tristate(eval_args.meteor)) \
-        if task.name == "mol2text" else {}
+    metric_kwargs = eval_args.caption_metric_options() if task.name == "mol2text" else {}
     output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
                                                else "runs/test")
     augment = Augmenter.from_checkpoint(test_args.checkpoint) if os.path.isdir(test_args.checkpoint) else None

@@ -65,13 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ada_t5.errors import ArgumentParser
+    from ada_t5.cli import parse_and_run
 
-    parser = ArgumentParser(prog="train_tokenizer.py", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(args)
+    return parse_and_run(sys.modules[__name__], argv, prog="train_tokenizer.py")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sys
 import time
 
@@ -16,6 +15,7 @@ import pyarrow.compute as pc
 from ada_t5 import chem
 from ada_t5.data.errors import LoadReport, Problem, _error, _short
 from ada_t5.data.raw import _Raw
+from ada_t5.processes import available_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -23,18 +23,11 @@ _MAX_LISTED = 10_000  # skipped rows kept in a report (all of them are counted)
 _PARALLEL_MIN_ROWS = 20_000  # below this, one process validates faster than starting workers
 
 
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def _invalid_smiles(smiles: list[str], num_proc: int | None) -> list[int]:
     """Indices RDKit cannot parse, checked in ``num_proc`` worker processes when that pays (None: all
     available cores, up to 8, from 20,000 SMILES on)."""
     if num_proc is None:
-        num_proc = min(_available_cpus(), 8) if len(smiles) >= _PARALLEL_MIN_ROWS else 1
+        num_proc = min(available_cpus(), 8) if len(smiles) >= _PARALLEL_MIN_ROWS else 1
     if num_proc <= 1 or len(smiles) < 2 * num_proc:
         return chem.invalid_smiles_indices(smiles)
     import multiprocessing

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ada_t5 import chem
-from ada_t5.data.assemble import _available_cpus
+from ada_t5.processes import available_cpus
 
 if TYPE_CHECKING:
     from datasets import DatasetDict
@@ -140,7 +140,7 @@ def load_demo_splits(
             logger.warning("demo: n=%d but only %d distinct molecules are available; using all", n, len(smiles))
         smiles, ids = smiles[:n], ids[:n]
 
-    procs = num_proc if num_proc is not None else (min(_available_cpus(), 8) if len(smiles) >= 1000 else 1)
+    procs = num_proc if num_proc is not None else (min(available_cpus(), 8) if len(smiles) >= 1000 else 1)
     descriptions = describer.describe_many(smiles, num_proc=procs, errors="none", quantities=quantities,
                                            formula=formula)
     failed = [ids[i] for i, text in enumerate(descriptions) if not text]

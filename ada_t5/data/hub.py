@@ -3,19 +3,8 @@ fast, with a message that says what to do, when the Hub is offline or does not a
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from ada_t5.data.errors import MissingSplitError, _short
 from ada_t5.hub import hub_offline, hub_unavailable_reason
-from ada_t5.data.sources import _MOLECULE_ONLY_SUFFIXES, _SUFFIX_FORMATS
-
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-
-
-def _looks_like_hub_id(source: str) -> bool:
-    return bool(_HUB_ID.match(source)) and Path(source).suffix.lower() not in (*_SUFFIX_FORMATS,
-                                                                                *_MOLECULE_ONLY_SUFFIXES)
 
 
 def _hub_message(hub_id: str, why: str, offline: bool) -> str:

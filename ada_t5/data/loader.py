@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from ada_t5.data.arrow import _dataset_table, _from_arrow, _pick_split, _read_parquet
 from ada_t5.data.assemble import _finish
 from ada_t5.data.errors import DataFormatError, LoadReport
-from ada_t5.data.hub import _load_hub, _looks_like_hub_id
+from ada_t5.data.hub import _load_hub
 from ada_t5.data.json_files import _read_json, _read_jsonl
 from ada_t5.data.sources import (
     _MOLECULE_ONLY_SUFFIXES,
@@ -27,6 +27,7 @@ from ada_t5.data.sources import (
     _normalise_format,
 )
 from ada_t5.data.tables import _is_molt5_header, _read_delimited, _sniff_header
+from ada_t5.hub import looks_like_hub_id
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
@@ -71,7 +72,7 @@ def load_pairs(
     label = os.fspath(source)
     path = Path(os.path.expanduser(label))
 
-    if fmt == "hub" or (fmt is None and not path.exists() and _looks_like_hub_id(label)):
+    if fmt == "hub" or (fmt is None and not path.exists() and looks_like_hub_id(label)):
         from datasets import DatasetDict
 
         dataset = _load_hub(label, split, cache_dir=cache_dir, num_proc=num_proc)
@@ -240,7 +241,7 @@ def load_splits(
             dataset, report = load_pairs(data_dir_or_files, **options)
             splits["train"], reports["train"] = dataset, report
             return (splits, reports) if return_reports else splits
-        elif _looks_like_hub_id(label) or fmt == "hub":
+        elif looks_like_hub_id(label) or fmt == "hub":
             hub = _load_hub(label, None, cache_dir=cache_dir, num_proc=num_proc)
             for name in hub:
                 raw = _from_arrow(_dataset_table(hub[name]), f"{label}[{name}]", columns)

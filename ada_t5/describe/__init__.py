@@ -42,6 +42,8 @@ from ada_t5.describe.groups import _group_tree  # noqa: F401
 
 __all__ = [
     "EXTRA_GROUPS",
+    "MAX_SENTENCES",
+    "MAX_WORDS",
     "AromaticSystem",
     "GroupCount",
     "MoleculeFacts",

@@ -82,7 +82,7 @@ def _canonical(smiles_or_mol) -> tuple[str, Chem.Mol]:
         with quiet_rdkit():
             try:
                 canonical = Chem.MolToSmiles(Chem.RemoveHs(smiles_or_mol))
-            except Exception:  # RemoveHs sanitizes; an unsanitizable Mol is written as it is
+            except Exception:  # noqa: BLE001 - RemoveHs sanitizes; an unsanitizable Mol is written as it is
                 canonical = Chem.MolToSmiles(smiles_or_mol)
     else:
         if not isinstance(smiles_or_mol, str):
@@ -135,7 +135,7 @@ def _stereo(mol: Chem.Mol) -> tuple[tuple[str, ...], tuple[str, ...]]:
             rdCIPLabeler.AssignCIPLabels(work, maxRecursiveIterations=200_000)
             labels_atoms = {a.GetIdx(): a.GetProp("_CIPCode") for a in work.GetAtoms() if a.HasProp("_CIPCode")}
             labels_bonds = {b.GetIdx(): b.GetProp("_CIPCode") for b in work.GetBonds() if b.HasProp("_CIPCode")}
-        except Exception:  # the labeler gives up on pathological molecules: fall back to RDKit's legacy CIP
+        except Exception:  # noqa: BLE001 - the labeler gives up on pathological molecules: fall back to RDKit's legacy CIP
             labels_atoms = dict(Chem.FindMolChiralCenters(work, includeUnassigned=True, useLegacyImplementation=True))
     atom_labels = tuple(labels_atoms.get(i, "?") if specified else "?" for i, specified in sorted(atoms))
     bond_labels = tuple(labels_bonds.get(i, "?") if specified else "?" for i, specified in sorted(bonds))

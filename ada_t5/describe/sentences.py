@@ -37,8 +37,9 @@ def _opening(f: MoleculeFacts, c: _Chooser, quantities: bool, formula: bool) -> 
         kind = ("salt" if f.is_salt else "mixture") if f.num_fragments > 1 else None
         options = [f"The molecule is {_a(kind)} whose main component is {cls}.",
                    f"This {kind}'s largest component is {cls}."] if kind else [
-            f"The molecule is {cls}.", f"This compound is {cls}.", f"The molecule belongs to the class of {f.compound_class}s."
-            if not cls.endswith(("s", "x")) else f"The molecule is {cls}."]
+            f"The molecule is {cls}.", f"This compound is {cls}.",
+            f"The molecule belongs to the class of {f.compound_class}s." if not cls.endswith(("s", "x"))
+            else f"The molecule is {cls}."]
         return c.pick("open_noformula", options), False
     if f.num_fragments > 1:
         kind = "salt" if f.is_salt else "mixture"
@@ -102,7 +103,7 @@ def _rings_sentence(f: MoleculeFacts, c: _Chooser, words: bool) -> str:
     fused_note = ""
     if fused:
         biggest = max(s.rings for s in fused)
-        fused_note = (f", the aromatic rings being fused" if len(f.aromatic_systems) == 1
+        fused_note = (", the aromatic rings being fused" if len(f.aromatic_systems) == 1
                       else f", including a fused aromatic system of {biggest} rings")
     if f.ring_count == 1:
         ring = (arom or ali)[0]
@@ -208,7 +209,8 @@ def _charge_sentences(f: MoleculeFacts, c: _Chooser, words: bool) -> list[str]:
             "Although overall neutral, it is a zwitterion with separated charges.",
         ]))
     if f.radical_electrons:
-        sentences.append(f"It is a radical with {_count(f.radical_electrons, 'unpaired electron', words, article=False)}.")
+        electrons = _count(f.radical_electrons, "unpaired electron", words, article=False)
+        sentences.append(f"It is a radical with {electrons}.")
     return sentences
 
 

@@ -40,12 +40,12 @@ _LAZY = {
 __all__ = ["KEYS", "LOWER_IS_BETTER", "MOL2TEXT_KEYS", "TASKS", "TEXT2MOL_KEYS", "MetricResourceError", "Scores",
            "Text2MolScorer", "clear_caches", "score", *_LAZY]
 
-if TYPE_CHECKING:
-    from ada_t5.metrics.hook import build_compute_metrics
-    from ada_t5.metrics.io import PredictionFile, PredictionFileError, read_predictions, write_predictions
-    from ada_t5.metrics.molecule import score_text2mol
-    from ada_t5.metrics.resources import find_wordnet, load_text_tokenizer
-    from ada_t5.metrics.text import score_mol2text
+if TYPE_CHECKING:  # the names of _LAZY for type checkers; they are in __all__ through _LAZY
+    from ada_t5.metrics.hook import build_compute_metrics  # noqa: F401
+    from ada_t5.metrics.io import PredictionFile, PredictionFileError, read_predictions, write_predictions  # noqa: F401
+    from ada_t5.metrics.molecule import score_text2mol  # noqa: F401
+    from ada_t5.metrics.resources import find_wordnet, load_text_tokenizer  # noqa: F401
+    from ada_t5.metrics.text import score_mol2text  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ada_t5.errors import AdaT5Error
-
-TASKS = ("mol2text", "text2mol")
+from ada_t5.tasks import TASK_NAMES as TASKS
 
 # The keys (and their order) of ``Scores.aggregate`` and of the CLI's metrics.json; the rest of the project
 # and published tables rely on these exact names.

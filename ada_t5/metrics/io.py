@@ -23,10 +23,12 @@ from pathlib import Path
 
 from ada_t5.errors import AdaT5Error
 from ada_t5.metrics.core import TASKS, check_task
+from ada_t5.tasks import TASKS as TASK_DEFINITIONS
 
 logger = logging.getLogger(__name__)
 
-HEADERS = {"mol2text": ("SMILES", "ground truth", "output"), "text2mol": ("description", "ground truth", "output")}
+# MolT5's columns: the task's source (SMILES or description), then the reference and the model's output
+HEADERS = {name: (task.source_header, "ground truth", "output") for name, task in TASK_DEFINITIONS.items()}
 _UNWRITABLE = re.compile(r"[\t\r\n\x00]")
 
 

@@ -82,7 +82,7 @@ def load_wordnet(location: WordNetLocation, *, fast: bool = True) -> Any:
                     reader = _fast_reader_class()(root, None)
                     if not reader.synsets("molecule"):
                         raise RuntimeError("empty synsets")
-                except Exception as error:  # a future NLTK may change the internals; the stock reader still works
+                except Exception as error:  # noqa: BLE001 - a future NLTK may change the internals; the stock reader still works
                     logger.warning("fast WordNet loading failed (%s); using NLTK's reader", error)
                     reader = WordNetCorpusReader(root, None)
             else:
@@ -203,8 +203,3 @@ def start_meteor(references: Sequence[list[str]], hypotheses: Sequence[list[str]
                                    for a, b in chunks], workers, pool="meteor", min_jobs=1)
     return lambda: [score for chunk in pending.results() for score in chunk]
 
-
-def meteor_scores(references: Sequence[list[str]], hypotheses: Sequence[list[str]], location: WordNetLocation,
-                  *, workers: int = 0) -> list[float]:
-    """Per-row METEOR in row order."""
-    return start_meteor(references, hypotheses, location, workers=workers)()

@@ -73,7 +73,7 @@ def features_chunk(smiles: Sequence[str], full: bool) -> list[MolFeatures]:
                 continue
             try:
                 canonical = chem.mol_to_smiles(mol)
-            except Exception:
+            except Exception:  # noqa: BLE001 - RDKit's own error types: a molecule it cannot write
                 canonical = None
             features = MolFeatures(valid=True, fcd_smiles=canonical)
             if full:

@@ -16,7 +16,6 @@ import atexit
 import contextlib
 import logging
 import multiprocessing
-import os
 import sys
 import threading
 import types
@@ -24,6 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from ada_t5.processes import available_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,6 @@ MIN_ROWS_PER_WORKER = 150
 _pools: dict[str, tuple[ProcessPoolExecutor, int]] = {}
 _disabled = False
 _lock = threading.Lock()
-
-
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def resolve_num_proc(num_proc: int | None) -> int:
@@ -102,7 +96,7 @@ def submit(fn: Callable, args: Sequence[Any], num_proc: int, pool: str = "defaul
     try:
         with _main_hidden():
             return executor.submit(fn, *args)
-    except Exception as error:  # broken pool, interpreter shutting down
+    except Exception as error:  # noqa: BLE001 - broken pool, interpreter shutting down
         _give_up(error)
         return None
 
@@ -136,11 +130,6 @@ def start_jobs(jobs: Sequence[tuple[Callable, Sequence[Any]]], num_proc: int, po
             except (BrokenProcessPool, OSError, RuntimeError) as error:
                 _give_up(error)
     return PendingJobs(jobs, futures)
-
-
-def run_jobs(jobs: Sequence[tuple[Callable, Sequence[Any]]], num_proc: int, pool: str = "default") -> list[Any]:
-    """Run ``fn(*args)`` for each job, results in job order; in the pool when there is one, else in-process."""
-    return start_jobs(jobs, num_proc, pool).results()
 
 
 def shutdown() -> None:

@@ -161,13 +161,6 @@ def _check_tokenizer(tokenizer: WordPieceTextTokenizer, source: str, expected_si
         logger.warning("%s has %d entries; SciBERT scivocab has %d", source, size, SCIBERT_VOCAB_SIZE)
 
 
-_HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
-
-
-def _looks_like_hub_id(spec: str) -> bool:
-    return bool(_HUB_ID_RE.match(spec)) and not spec.endswith((".txt", ".json"))
-
-
 def _via_transformers(name_or_path: str, where: str) -> WordPieceTextTokenizer:
     try:
         return _from_transformers(name_or_path)
@@ -196,7 +189,9 @@ def _load_explicit(spec: str, origin: str) -> TextTokenizer:
             return build_wordpiece_from_vocab(path / "vocab.txt")
         raise MetricResourceError(f"{origin} {spec!r} is a folder without vocab.txt or tokenizer.json; "
                                   f"{HOW_TO_GET_SCIBERT}")
-    if not _looks_like_hub_id(spec):
+    from ada_t5.hub import looks_like_hub_id
+
+    if not looks_like_hub_id(spec):
         raise MetricResourceError(f"{origin} {spec!r} does not exist; {HOW_TO_GET_SCIBERT}")
     return _via_transformers(spec, "from the Hugging Face Hub or its cache")
 
@@ -216,7 +211,7 @@ def _scibert_from_hub_or_cache() -> TextTokenizer | None:
         return None
     try:
         return _from_transformers(SCIBERT_HUB_ID, local_files_only=cached)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure falls back to the next source
         logger.debug("SciBERT from the Hub failed: %s", error)
         return None
 

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 from ada_t5.chem import unescape_backslashes
 
-REASONS = ("empty", "refusal", "echo_smiles", "echo_prompt", "truncated", "too_long")
-
 _LABEL = re.compile(r"^\s*(?:\*\*)?(?:description|caption|answer|output|molecule description)\s*:?(?:\*\*)?\s*:?\s*",
                     re.IGNORECASE)
 _FENCE = re.compile(r"^```[a-z]*\s*|\s*```$", re.IGNORECASE)

@@ -19,7 +19,6 @@ runner writes them all to ``<output>.invalid.tsv`` and counts them in the summar
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ada_t5 import chem
+from ada_t5.jsonl import read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -64,21 +64,14 @@ def _raw_rows(path: Path, smiles_column: str | None, id_column: str | None,
     name = path.name
     if path.is_file() and suffix == ".jsonl":
         rows = []
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{number}: not a JSON object ({err.msg})") from None
-                key = smiles_column or next((k for k in obj if k.lower() in _SMILES_NAMES), None)
-                if key is None or not isinstance(obj.get(key), str):
-                    raise ValueError(f"{path}:{number}: no SMILES field (looked for {smiles_column or _SMILES_NAMES})")
-                id_key = id_column or next((k for k in obj if k.lower() in _ID_NAMES), None)
-                desc = obj.get(description_column or "description")
-                rows.append((obj[key], None if id_key is None or obj.get(id_key) is None else str(obj[id_key]),
-                             f"{name}:{number}", desc if isinstance(desc, str) else None))
+        for number, obj in read_jsonl(path):
+            key = smiles_column or next((k for k in obj if k.lower() in _SMILES_NAMES), None)
+            if key is None or not isinstance(obj.get(key), str):
+                raise ValueError(f"{path}:{number}: no SMILES field (looked for {smiles_column or _SMILES_NAMES})")
+            id_key = id_column or next((k for k in obj if k.lower() in _ID_NAMES), None)
+            desc = obj.get(description_column or "description")
+            rows.append((obj[key], None if id_key is None or obj.get(id_key) is None else str(obj[id_key]),
+                         f"{name}:{number}", desc if isinstance(desc, str) else None))
         return rows
     if path.is_file() and (suffix in TABLE_SUFFIXES or suffix in SMI_SUFFIXES or suffix == ".txt"):
         with path.open(encoding="utf-8", newline="") as handle:

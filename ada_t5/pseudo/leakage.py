@@ -18,10 +18,10 @@ configs set ``skeleton``: against ChEBI-20 test it excludes 10% of train + valid
 Standardizing and computing an InChI costs ~1 ms per molecule, ~15 minutes per million on one core, so keys
 are computed only for candidates: a molecule can share a key with a test molecule only if one of its
 fragments has the signature (heavy-atom formula, and ring count for fragments without metals) of the fragment
-the standardizer keeps of one of the test molecules: standardizing keeps one fragment and changes only hydrogens and charges, and equal
-InChI main layers mean equal heavy atoms and, without metals (which InChI disconnects), the same heavy-atom
-graph. The signature is read from the canonical SMILES text without RDKit. The result is exactly that of
-keying every molecule (tested on ChEBI-20), at the cost of the molecules that pass the filter.
+the standardizer keeps of one of the test molecules: standardizing keeps one fragment and changes only hydrogens
+and charges, and equal InChI main layers mean equal heavy atoms and, without metals (which InChI disconnects),
+the same heavy-atom graph. The signature is read from the canonical SMILES text without RDKit. The result is
+exactly that of keying every molecule (tested on ChEBI-20), at the cost of the molecules that pass the filter.
 """
 
 from __future__ import annotations

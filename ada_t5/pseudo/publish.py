@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ada_t5.errors import AdaT5Error
+from ada_t5.jsonl import read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +45,11 @@ class Staged:
 
 def _rows(output: Path) -> list[dict]:
     rows = []
-    with open(output, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise PublishError(f"{output}:{number}: not a JSON line ({err.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("smiles"), str) or \
-                    not isinstance(row.get("description"), str):
-                raise PublishError(f"{output}:{number}: no smiles/description: not an ada-t5 pseudo output")
-            rows.append(row)
+    for number, row in read_jsonl(output, error=PublishError):
+        if not isinstance(row, dict) or not isinstance(row.get("smiles"), str) or \
+                not isinstance(row.get("description"), str):
+            raise PublishError(f"{output}:{number}: no smiles/description: not an ada-t5 pseudo output")
+        rows.append(row)
     if not rows:
         raise PublishError(f"{output}: no pairs to publish")
     return rows

@@ -113,7 +113,8 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
         held_out = {m.canonical for m in held}
         exclude_problems = len(bad)
         if bad:
-            logger.warning("%d unparseable SMILES in the exclude files were ignored (first: %s)", len(bad), bad[0].where)
+            logger.warning("%d unparseable SMILES in the exclude files were ignored (first: %s)", len(bad),
+                           bad[0].where)
     guard = LeakageGuard(held_out, config.exclude_match, num_proc=config.num_proc)
 
     seen: set[str] = set()
@@ -176,7 +177,8 @@ def _run(config: GenerationConfig, backend: Backend, output: str, rejected_path:
 
     summary = {"started": _now(), "backend": backend.name, "model": backend.model, "template_hash": template_hash,
                "k": k, "inputs": [os.fspath(p) for p in config.inputs],
-               "exclude": [os.fspath(p) for p in config.exclude], "filters": dataclasses.asdict(config.filters), "molecules_read": len(molecules) + len(problems),
+               "exclude": [os.fspath(p) for p in config.exclude], "filters": dataclasses.asdict(config.filters),
+               "molecules_read": len(molecules) + len(problems),
                "invalid_smiles": len(problems), "duplicates": counts["duplicates"],
                "excluded_test": counts["excluded_test"], "exclude_match": config.exclude_match,
                "excluded_but_in_output": counts["excluded_but_in_output"], "exclude_file_problems": exclude_problems,

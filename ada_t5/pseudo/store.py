@@ -14,6 +14,8 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ada_t5.jsonl import read_jsonl
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,23 +63,16 @@ def scan(path: str | os.PathLike, key: str = "canonical_smiles") -> Scan:
     result = Scan()
     if not os.path.exists(path):
         return result
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{number}: not a JSON line ({err.msg}); remove or fix it") from None
-            if not isinstance(record, dict) or not isinstance(record.get(key), str):
-                raise ValueError(f"{path}:{number}: no {key!r} field: not written by ada-t5 pseudo")
-            result.keys.add(record[key])
-            result.lines += 1
-            result.prompt_tokens += record.get("prompt_tokens") or 0
-            result.completion_tokens += record.get("completion_tokens") or 0
-            if record.get("reason"):
-                result.reasons[record["reason"]] += 1
-            result.provenance[(record.get("backend"), record.get("model"), record.get("template_hash"))] += 1
+    for number, record in read_jsonl(path, hint="; remove or fix it"):
+        if not isinstance(record, dict) or not isinstance(record.get(key), str):
+            raise ValueError(f"{path}:{number}: no {key!r} field: not written by ada-t5 pseudo")
+        result.keys.add(record[key])
+        result.lines += 1
+        result.prompt_tokens += record.get("prompt_tokens") or 0
+        result.completion_tokens += record.get("completion_tokens") or 0
+        if record.get("reason"):
+            result.reasons[record["reason"]] += 1
+        result.provenance[(record.get("backend"), record.get("model"), record.get("template_hash"))] += 1
     return result
 
 

@@ -180,7 +180,8 @@ def choose(candidates: Sequence[Candidates], weights: RerankWeights) -> list[str
     return [c.texts[c.choose(weights)] if c.texts else "" for c in candidates]
 
 
-def corpus_objective(task: str, references: Sequence[str], text_tokenizer="auto") -> Callable[[list[list[str]]], Callable]:
+def corpus_objective(task: str, references: Sequence[str],
+                     text_tokenizer="auto") -> Callable[[list[list[str]]], Callable]:
     """A function from each query's candidate texts to a scorer of index choices: corpus BLEU-4 on MolT5's caption
     tokens (mol2text) or character BLEU (text2mol), computed from per-candidate n-gram counts made once."""
     from ada_t5.metrics import bleu
@@ -207,7 +208,8 @@ def corpus_objective(task: str, references: Sequence[str], text_tokenizer="auto"
 
 
 def fit_weights(task: str, candidates: Sequence[Candidates], references: Sequence[str], *,
-                text_tokenizer="auto", use_model: bool = True) -> tuple[RerankWeights, list[tuple[RerankWeights, float]]]:
+                text_tokenizer="auto", use_model: bool = True
+                ) -> tuple[RerankWeights, list[tuple[RerankWeights, float]]]:
     """The grid weights that score best on these (validation) rows; also every tried combination's score."""
     if len(candidates) != len(references):
         raise ValueError(f"{len(candidates)} candidate lists but {len(references)} references")

@@ -16,7 +16,8 @@ from browser import find_chromium
 from tiny_checkpoints import trained_run
 
 pytest.importorskip("gradio", reason="the demo page needs the [demo] extra (gradio)")
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (pip install playwright)")
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="browser tests need playwright (pip install playwright)")
 
 MARKUP = "The molecule is <b>bold</b> & an aromatic ketone."
 

@@ -26,7 +26,7 @@ def test_mol2text_answers_with_the_most_similar_pool_molecules_description(share
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
     pool_canon = [Chem.CanonSmiles(r[1]) for r in pool_rows]
     pool_fps = [gen.GetFingerprint(Chem.MolFromSmiles(r[1])) for r in pool_rows]
-    for (cid, smiles, reference), output in zip(test_rows, predictions.outputs):
+    for (_, smiles, _), output in zip(test_rows, predictions.outputs):
         sims = DataStructs.BulkTanimotoSimilarity(gen.GetFingerprint(Chem.MolFromSmiles(smiles)), pool_fps)
         own = Chem.CanonSmiles(smiles)
         best = max((s for s, c in zip(sims, pool_canon) if c != own))

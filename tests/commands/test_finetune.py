@@ -196,7 +196,8 @@ def test_two_processes_train_as_one_data_parallel_job(tmp_path):
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     command = [*torchrun, str(REPO / "scripts" / "finetune.py"), DEMO, *SHORT, "--max_steps", "20",
                "--eval_steps", "10", "--save_steps", "10", "--use_cpu", "true", "--output_dir", str(output_dir)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("ada-t5 fine-tuning finished") == 1  # the summary comes from the main process only
     state = json.loads((output_dir / "checkpoint-20" / "trainer_state.json").read_text())

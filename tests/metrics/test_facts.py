@@ -53,8 +53,10 @@ def _verdicts(caption: str, smiles: str) -> list[tuple[str, str, bool]]:
     ("It is a dication.", "CC(=O)[O-]", [("charge", "dication", False)]),
     ("It is a zwitterion.", "[NH3+]CC(=O)[O-]", [("charge", "zwitterion", True)]),
     # stereo: counts and CIP labels
-    ("It has one stereocentre (S configuration).", "C[C@H](N)C(=O)O", [("stereo", "one stereocentre (S configuration)", True)]),
-    ("It has one stereocentre (R configuration).", "C[C@H](N)C(=O)O", [("stereo", "one stereocentre (R configuration)", False)]),
+    ("It has one stereocentre (S configuration).", "C[C@H](N)C(=O)O",
+     [("stereo", "one stereocentre (S configuration)", True)]),
+    ("It has one stereocentre (R configuration).", "C[C@H](N)C(=O)O",
+     [("stereo", "one stereocentre (R configuration)", False)]),
     ("It has two stereocentres.", "C[C@H](N)C(=O)O", [("stereo", "two stereocentres", False)]),
     # weights: a quantity a caption can state, and the old demo made up
     ("Its molecular weight is 122.12 g/mol.", "OC(=O)c1ccccc1", [("weight", "122.12 g/mol", True)]),

@@ -69,7 +69,8 @@ class ChatServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
                 user = body["messages"][-1]["content"]
-                smiles = [line[len("SMILES: "):].strip() for line in user.splitlines() if line.startswith("SMILES: ")][-1]
+                smiles = [line[len("SMILES: "):].strip() for line in user.splitlines()
+                          if line.startswith("SMILES: ")][-1]
                 with server.lock:
                     server.attempts[smiles] += 1
                     attempt = server.attempts[smiles]

@@ -37,7 +37,8 @@ def test_pool_needs_descriptions_and_problems_file(tmp_path):
     path.write_text("cid\tsmiles\tdescription\n1\tCCO\tThe molecule is ethanol.\n2\tCCN\t\n3\tXYZ\tbad\n")
     pool, problems = read_molecules([path], with_descriptions=True)
     assert [m.description for m in pool] == ["The molecule is ethanol."]
-    assert [(p.where, p.reason.split()[0]) for p in problems] == [("pool.tsv:3", "no"), ("pool.tsv:4", problems[1].reason.split()[0])]
+    assert [(p.where, p.reason.split()[0]) for p in problems] == [("pool.tsv:3", "no"),
+                                                                  ("pool.tsv:4", problems[1].reason.split()[0])]
     write_problems(tmp_path / "bad.tsv", problems)
     lines = (tmp_path / "bad.tsv").read_text().splitlines()
     assert lines[0] == "where\tsmiles\treason" and lines[2].startswith("pool.tsv:4\tXYZ\t")

@@ -7,7 +7,8 @@ import pytest
 
 from ada_t5.pseudo.prompts import Example, Template, load_template
 
-EXAMPLES = [Example("1", "C/C=C\\\\C", "The molecule is but-2-ene.", 0.9), Example("2", "CCC", "The molecule is propane.", 0.5)]
+EXAMPLES = [Example("1", "C/C=C\\\\C", "The molecule is but-2-ene.", 0.9),
+            Example("2", "CCC", "The molecule is propane.", 0.5)]
 
 
 def test_default_prompt_has_role_task_examples_and_rules():

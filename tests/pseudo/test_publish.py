@@ -23,7 +23,8 @@ def test_push_dry_run_stages_a_dataset_and_card(tmp_path, molecules_file, capsys
     assert sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()) == \
         ["README.md", "data/train-00000-of-00001.parquet"]
     pairs = data.load_pairs(staged / "data" / "train-00000-of-00001.parquet")
-    assert pairs["smiles"] == [r["smiles"] for r in written] and pairs["description"] == [r["description"] for r in written]
+    assert pairs["smiles"] == [r["smiles"] for r in written]
+    assert pairs["description"] == [r["description"] for r in written]
     from datasets import load_dataset
 
     full = load_dataset("parquet", data_files=str(staged / "data" / "*.parquet"), split="train")

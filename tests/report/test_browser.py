@@ -15,7 +15,8 @@ from ada_t5.metrics import score, write_predictions
 from ada_t5.report import PAGE_SIZE, write_report
 from ada_t5.report.rows import read_page_data
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (pip install playwright)")
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="browser tests need playwright (pip install playwright)")
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.pwned=1"> & <b>bold</b>'
 EVIL_ROW = 7
@@ -26,7 +27,8 @@ def _rows(n: int = 120):
     rows = []
     for i in range(n):
         reference = "C" * (1 + i % 9) + TAILS[i % len(TAILS)]
-        output = reference if i % 3 == 0 else ("C1CC(" if i % 5 == 0 else "C" * (2 + i % 7) + TAILS[(i + 1) % len(TAILS)])
+        output = reference if i % 3 == 0 else (
+            "C1CC(" if i % 5 == 0 else "C" * (2 + i % 7) + TAILS[(i + 1) % len(TAILS)])
         description = f"The molecule is number {i}." + (" " + EVIL if i == EVIL_ROW else "")
         rows.append((description, reference, output))
     return rows
@@ -113,7 +115,8 @@ def test_the_pager_shows_other_rows_drawn(browser, report):
     second = list(range(PAGE_SIZE, 2 * PAGE_SIZE))
     assert _shown_rows(page) == second
     drawn = _drawn(page)
-    assert drawn["total"] == drawn["decoded"] == _expected_drawings(report, second) and set(drawn["rows"]) <= set(second)
+    assert drawn["total"] == drawn["decoded"] == _expected_drawings(report, second)
+    assert set(drawn["rows"]) <= set(second)
     page.locator(".controls.bottom .pager .next").click()
     page.wait_for_function("document.body.dataset.drawn === '3'")
     assert _shown_rows(page) == list(range(2 * PAGE_SIZE, len(ROWS)))
