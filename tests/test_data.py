@@ -350,6 +350,28 @@ def test_refusals(tmp_path):
         data.load_pairs(smi, format="xml")
 
 
+def test_stream_pairs_reads_and_refuses_what_load_pairs_does(tmp_path):
+    """One dispatch for both readers: the same rows in the same order, the same checks, the same refusals."""
+    folder = tmp_path / "splits"
+    folder.mkdir()
+    tsv = write(folder / "train.txt", "CID\tSMILES\tdescription\n1\tC/C=C\\\\C\tA butene.\n2\tC1CC\tBroken.\n"
+                                       "3\tCCO\tEthanol.\n")
+    write(folder / "validation.txt", "CID\tSMILES\tdescription\n4\tN\tAmmonia.\n")
+    loaded = data.load_pairs(tsv, skip_invalid=True, smiles_backslashes="unescape")
+    for source in (tsv, folder):  # a folder streams its train file
+        stream, _, checker = data.stream_pairs(source, skip_invalid=True, smiles_backslashes="unescape")
+        assert [(r["smiles"], r["description"]) for r in stream] == list(zip(loaded["smiles"], loaded["description"]))
+        assert checker.skipped == 1 and "line 3" not in checker.problems[0]  # a TSV streams by 0-based row
+    assert data.split_file(folder, "validation") == folder / "validation.txt"
+    assert data.split_file(tsv, "validation") is None and data.split_file(folder, "test") is None
+    with pytest.raises(data.DataFormatError, match=r"holds molecules without descriptions"):
+        data.stream_pairs(write(tmp_path / "mols.smi", "CCO\n"))
+    with pytest.raises(data.DataFormatError, match=r"cannot tell the format from the suffix '\.xyz'"):
+        data.stream_pairs(write(tmp_path / "pairs.xyz", "x"))
+    with pytest.raises(FileNotFoundError, match=r"missing\.json: no such file"):
+        data.stream_pairs(tmp_path / "missing.json")
+
+
 def test_parallel_validation_matches_serial(chebi):
     smiles = data.load_pairs(chebi / "test.txt", validate_smiles=False)["smiles"][:400]
     smiles = [*smiles[:100], "C1CC", *smiles[100:], "not a smiles"]

@@ -138,7 +138,7 @@ def test_skip_invalid_counts_and_logs_every_skipped_row(pairs, tmp_path, caplog)
     source = tmp_path / "bad.jsonl"
     source.write_text("".join(json.dumps({"SMILES": s, "caption": d}) + "\n" for s, d in rows)
                       + json.dumps({"SMILES": 7, "caption": "a number"}) + "\n")
-    with caplog.at_level(logging.WARNING, logger="ada_t5.pretraining_stream"):
+    with caplog.at_level(logging.WARNING, logger="ada_t5.data.stream"):
         streamed, _, checker = stream_pairs(_args(source, skip_invalid=True), seed=0)
         kept = list(streamed)
     assert len(kept) == len(rows) - 2 and checker.skipped == 3

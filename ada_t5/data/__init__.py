@@ -72,7 +72,8 @@ every reader fills, column aliases), the readers :mod:`~ada_t5.data.tables` (Mol
 :mod:`~ada_t5.data.json_files` and :mod:`~ada_t5.data.json_stream` (JSON lists, JSON Lines),
 :mod:`~ada_t5.data.arrow` (Parquet, saved datasets) and :mod:`~ada_t5.data.hub` (Hub ids),
 :mod:`~ada_t5.data.assemble` (validation, the Dataset and its report), :mod:`~ada_t5.data.loader`
-(:func:`load_pairs`, :func:`load_splits`) and :mod:`~ada_t5.data.demo` (:func:`load_demo_splits`).
+(:func:`load_pairs`, :func:`load_splits`), :mod:`~ada_t5.data.stream` (:func:`stream_pairs`: the same sources
+as a checked stream) and :mod:`~ada_t5.data.demo` (:func:`load_demo_splits`).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ from ada_t5.data.loader import load_pairs, load_splits
 # PAIR_COLUMNS, REQUIRED and SPLIT_ALIASES are public too, as they were before the split (not in __all__).
 from ada_t5.data.raw import COLUMN_ALIASES, PAIR_COLUMNS, REQUIRED  # noqa: F401
 from ada_t5.data.sources import FORMATS, SPLIT_ALIASES  # noqa: F401
+from ada_t5.data.stream import split_file, stream_pairs
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -95,4 +97,6 @@ __all__ = [
     "load_demo_splits",
     "load_pairs",
     "load_splits",
+    "split_file",
+    "stream_pairs",
 ]

@@ -70,9 +70,9 @@ def load_pairs(
     _check_options(smiles_backslashes)
     fmt = _normalise_format(format)
     label = os.fspath(source)
-    path = Path(os.path.expanduser(label))
+    kind, path = _locate_source(label, fmt)
 
-    if fmt == "hub" or (fmt is None and not path.exists() and looks_like_hub_id(label)):
+    if kind == "hub":
         from datasets import DatasetDict
 
         dataset = _load_hub(label, split, cache_dir=cache_dir, num_proc=num_proc)
@@ -80,49 +80,33 @@ def load_pairs(
             dataset = dataset[_pick_split(list(dataset), split, label)]
         fmt, label = "hub", f"{label}[{split or dataset.split}]"
         raw, source_key = _from_arrow(_dataset_table(dataset), label, columns), dataset._fingerprint
-    elif not path.exists():
-        raise FileNotFoundError(f"{label}: no such file or folder")
-    elif path.is_dir():
-        if _is_saved_dataset(path) or fmt == "arrow":
-            from datasets import load_from_disk
+    elif kind == "saved":
+        from datasets import load_from_disk
 
-            try:
-                loaded = load_from_disk(str(path))
-            except FileNotFoundError as error:
-                raise DataFormatError(f"{label}: not a datasets save_to_disk folder ({error})", path=label) from None
-            if isinstance(loaded.column_names, dict):  # a DatasetDict
-                name = _pick_split(list(loaded), split, label)
-                loaded, label = loaded[name], os.path.join(label, name)
-            raw, fmt = _from_arrow(_dataset_table(loaded), label, columns), "arrow"
-            source_key = loaded._fingerprint
-        else:
-            files = _split_files(path, fmt)
-            if split is None:
-                names = ", ".join(f.name for f in files.values()) or "none found"
-                raise DataFormatError(f"{label} is a folder of splits ({names}): pass split=... or use load_splits()",
-                                      path=label)
-            name = _pick_split(list(files), split, label)
-            kwargs = dict(format=format, columns=columns, delimiter=delimiter, skip_invalid=skip_invalid,
-                          validate_smiles=validate_smiles, smiles_backslashes=smiles_backslashes,
-                          num_proc=num_proc, return_report=return_report)
-            return load_pairs(os.path.join(label, files[name].name), **kwargs)
+        try:
+            loaded = load_from_disk(str(path))
+        except FileNotFoundError as error:
+            raise DataFormatError(f"{label}: not a datasets save_to_disk folder ({error})", path=label) from None
+        if isinstance(loaded.column_names, dict):  # a DatasetDict
+            name = _pick_split(list(loaded), split, label)
+            loaded, label = loaded[name], os.path.join(label, name)
+        raw, fmt = _from_arrow(_dataset_table(loaded), label, columns), "arrow"
+        source_key = loaded._fingerprint
+    elif kind == "splits":
+        files = _split_files(path, fmt)
+        if split is None:
+            names = ", ".join(f.name for f in files.values()) or "none found"
+            raise DataFormatError(f"{label} is a folder of splits ({names}): pass split=... or use load_splits()",
+                                  path=label)
+        name = _pick_split(list(files), split, label)
+        kwargs = dict(format=format, columns=columns, delimiter=delimiter, skip_invalid=skip_invalid,
+                      validate_smiles=validate_smiles, smiles_backslashes=smiles_backslashes,
+                      num_proc=num_proc, return_report=return_report)
+        return load_pairs(os.path.join(label, files[name].name), **kwargs)
     else:
         stat = path.stat()
         source_key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-        suffix = path.suffix.lower()
-        if fmt is None and suffix in _MOLECULE_ONLY_SUFFIXES:
-            raise DataFormatError(
-                f"{label}: a {suffix} file holds molecules without descriptions, so it is not a pair file. "
-                "To caption its molecules use a trained model (ada_t5.load(...) / `ada-t5 test`); to make pseudo "
-                "pairs describe them with ada_t5.describe.describe_many; pair files are MolT5 .txt, .json, "
-                ".jsonl, .csv, .tsv or .parquet", path=label)
-        if fmt is None:
-            fmt = _SUFFIX_FORMATS.get(suffix)
-            if fmt is None:
-                raise DataFormatError(f"{label}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
-                                      f"pass format= one of {', '.join(FORMATS[:-2])}", path=label)
-            if fmt == "tsv" and _is_molt5_header(_sniff_header(path)):
-                fmt = "molt5"
+        fmt = _file_format(path, fmt, label)
         if fmt == "molt5":
             raw = _read_delimited(path, label, delimiter=delimiter or "\t", quoting=csv.QUOTE_NONE,
                                   columns=columns)
@@ -142,6 +126,41 @@ def load_pairs(
                               smiles_backslashes=smiles_backslashes, num_proc=num_proc, started=started,
                               source_key=source_key)
     return (dataset, report) if return_report else dataset
+
+
+def _locate_source(label: str, fmt: str | None) -> tuple[str, Path]:
+    """What a pair source is, for :func:`load_pairs` and :func:`ada_t5.data.stream_pairs` alike: ``"hub"`` (an
+    id, when no such local path exists), ``"saved"`` (a ``save_to_disk`` folder), ``"splits"`` (a folder of
+    split files) or ``"file"``."""
+    path = Path(os.path.expanduser(label))
+    if fmt == "hub" or (fmt is None and not path.exists() and looks_like_hub_id(label)):
+        return "hub", path
+    if not path.exists():
+        raise FileNotFoundError(f"{label}: no such file or folder")
+    if path.is_dir():
+        return ("saved" if _is_saved_dataset(path) or fmt == "arrow" else "splits"), path
+    return "file", path
+
+
+def _file_format(path: Path, fmt: str | None, label: str) -> str:
+    """A pair file's format: ``fmt`` as given, else its suffix's (a ``.tsv`` with MolT5's header is ``molt5``);
+    a file of molecules only, or a suffix that names no format, raises."""
+    if fmt is not None:
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix in _MOLECULE_ONLY_SUFFIXES:
+        raise DataFormatError(
+            f"{label}: a {suffix} file holds molecules without descriptions, so it is not a pair file. "
+            "To caption its molecules use a trained model (ada_t5.load(...) / `ada-t5 test`); to make pseudo "
+            "pairs describe them with ada_t5.describe.describe_many; pair files are MolT5 .txt, .json, "
+            ".jsonl, .csv, .tsv or .parquet", path=label)
+    fmt = _SUFFIX_FORMATS.get(suffix)
+    if fmt is None:
+        raise DataFormatError(f"{label}: cannot tell the format from the suffix {suffix or '(none)'!r}; "
+                              f"pass format= (--data_format) one of {', '.join(FORMATS[:-2])}", path=label)
+    if fmt == "tsv" and _is_molt5_header(_sniff_header(path)):
+        fmt = "molt5"
+    return fmt
 
 
 _PAIR_SUFFIXES = tuple(_SUFFIX_FORMATS)
