@@ -26,8 +26,10 @@ class FinetuneResult:
     test: object | None  # ada_t5.predict.SplitResult
 
 
-def load_raw_splits(data_args: DataArguments, *, seed: int):
-    """train/validation/test as raw pair datasets, from the demo, a folder, explicit files or a Hub id."""
+def load_raw_splits(data_args: DataArguments, *, seed: int, require_train: bool = True):
+    """train/validation/test as raw pair datasets, from the demo, a folder, explicit files or a Hub id.
+
+    ``require_train=False`` (scoring a checkpoint): a test file alone is enough."""
     from datasets import DatasetDict
 
     from ada_t5 import data
@@ -41,10 +43,11 @@ def load_raw_splits(data_args: DataArguments, *, seed: int):
         splits = data.load_splits(files, **options) if files else data.load_demo_splits(
             n=data_args.demo_size, seed=seed, quantities=data_args.demo_quantities, formula=data_args.demo_formula)
     else:  # a folder of split files, a saved DatasetDict, or a Hub id; explicit files replace its splits
-        splits = data.load_splits(data_args.dataset, **options) if len(files) < 3 else DatasetDict()
+        folder_needed = len(files) < 3 and (require_train or not files)
+        splits = data.load_splits(data_args.dataset, **options) if folder_needed else DatasetDict()
         for split, path in files.items():
             splits[split] = data.load_pairs(path, **options)
-    if "train" not in splits:
+    if require_train and "train" not in splits:
         raise ArgumentError(f"no train split found in {files or data_args.dataset}")
     for split, limit in (("train", data_args.max_train_samples), ("validation", data_args.max_eval_samples),
                          ("test", data_args.max_test_samples)):

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     task = get_task(data_args.task)
     # the demo's split depends on the seed: the fine-tuning default, so its test rows are the ones held out
-    splits = load_raw_splits(data_args, seed=test_args.seed)
+    splits = load_raw_splits(data_args, seed=test_args.seed, require_train=False)
     if test_args.split not in splits:
         raise ArgumentError(f"no {test_args.split} split in {data_args.dataset}")
     tokenizer = load_tokenizer(test_args.checkpoint)

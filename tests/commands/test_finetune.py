@@ -246,3 +246,21 @@ def test_test_script_decoding_options_and_candidates_file(finished_run, tmp_path
     assert (decoding["num_beams"], decoding["num_return_sequences"], decoding["no_repeat_ngram_size"]) == (3, 3, 3)
     with pytest.raises(ValueError, match="--num_return_sequences 2 needs --num_beams >= 2"):
         test_command.main([*common, "--num_return_sequences", "2"])
+
+
+def test_test_script_scores_a_test_file_without_a_train_split(finished_run, tmp_path):
+    """Scoring a checkpoint needs only the split it scores: a folder holding test.txt alone is enough."""
+    from ada_t5 import data
+    from ada_t5.metrics import read_predictions
+
+    output_dir, _ = finished_run
+    rows = data.load_demo_splits(seed=42)["test"].select(range(5))
+    folder = tmp_path / "only_test"
+    folder.mkdir()
+    lines = ["CID\tSMILES\tdescription"] + [f"{i}\t{s}\t{d}" for i, (s, d) in
+                                            enumerate(zip(rows["smiles"], rows["description"]))]
+    (folder / "test.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    test_command.main(["--checkpoint", str(output_dir), "--task", "mol2text", "--dataset", str(folder),
+                       "--test_file", str(folder / "test.txt"), "--max_new_tokens", "16",
+                       "--predictions_dir", str(tmp_path / "out"), "--text_tokenizer", "simple", "--meteor", "false"])
+    assert read_predictions(tmp_path / "out" / "test_predictions.tsv").inputs == list(rows["smiles"])
