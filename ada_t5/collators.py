@@ -1,4 +1,5 @@
-"""Batch collators: pad source/target pairs per batch (dynamic padding, labels padded with -100)."""
+"""Batch collators: pad source/target pairs per batch (dynamic padding, labels padded with -100). The
+pre-training objectives' collators are beside their objective (:mod:`ada_t5.pretrain.objectives`)."""
 
 from __future__ import annotations
 
@@ -43,30 +44,3 @@ class Seq2SeqCollator:
             labels = pad_sequences([f["labels"] for f in features], LABEL_PAD, self.pad_to_multiple_of)
             batch["labels"] = torch.from_numpy(labels)
         return batch
-
-
-@dataclass
-class BidirectionalPairCollator:
-    """The paper's domain adaptation: every batch of molecule-description pairs trains both directions.
-
-    Each feature holds both sides of one pair, tokenized once (``smiles_ids``, ``description_ids``, each
-    ending with ``</s>`` and truncated to 512 tokens). Rows alternate: even positions of the batch become
-    SMILES -> description examples, odd positions description -> SMILES, so every batch is half of each
-    (one extra SMILES -> description row when the batch is odd). Alternating rather than halving matters
-    under length-grouped sampling, whose batches arrive sorted by length: halves would send the longer
-    pairs one way only. The sampler reshuffles every epoch, so each pair meets both directions over a run.
-    No task prefix (as the paper); inputs padded with the pad id, labels with -100.
-    """
-
-    pad_token_id: int
-    pad_to_multiple_of: int | None = None
-
-    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
-        sources, targets = [], []
-        for row, feature in enumerate(features):
-            smiles, description = feature["smiles_ids"], feature["description_ids"]
-            source, target = (smiles, description) if row % 2 == 0 else (description, smiles)
-            sources.append(source)
-            targets.append(target)
-        return Seq2SeqCollator(self.pad_token_id, self.pad_to_multiple_of)(
-            [{"input_ids": s, "labels": t} for s, t in zip(sources, targets)])

@@ -37,8 +37,8 @@ def synthetic_datasets(rows: int, input_length: int, folder: Path):
     """Arrow datasets on disk (then memory-mapped, as the training run reads its cache)."""
     from datasets import Dataset, load_from_disk
 
-    from ada_t5.pretraining import mix
-    from ada_t5.span_corruption import compute_input_and_target_lengths
+    from ada_t5.pretrain.data import mix
+    from ada_t5.pretrain.objectives import compute_input_and_target_lengths
 
     rng = np.random.default_rng(0)
 
@@ -82,9 +82,13 @@ def time_collator(collate, dataset, batch_size: int, batches: int) -> dict:
 
 
 def main(argv=None) -> int:
-    from ada_t5.collators import BidirectionalPairCollator, Seq2SeqCollator
-    from ada_t5.pretraining import MixtureCollator
-    from ada_t5.span_corruption import DataCollatorForT5MLM, compute_input_and_target_lengths
+    from ada_t5.collators import Seq2SeqCollator
+    from ada_t5.pretrain.objectives import (
+        BidirectionalPairCollator,
+        DataCollatorForT5MLM,
+        MixtureCollator,
+        compute_input_and_target_lengths,
+    )
 
     args = parse_args(argv)
     torch.set_num_threads(1)  # one core, as one data-loader worker

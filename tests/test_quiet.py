@@ -70,7 +70,8 @@ def _tiny_trainer(tmp_path):
     from ada_t5.modeling import build_model
     from ada_t5.tasks import get_task, tokenize_pairs
     from ada_t5.tokenization import train_tokenizer
-    from ada_t5.training import FinetuneTrainingArguments, build_seq2seq_trainer
+    from ada_t5.arguments import FinetuneTrainingArguments
+    from ada_t5.trainer import build_seq2seq_trainer
 
     pairs = {"smiles": ["CCO", "c1ccccc1O", "CC(=O)O", "CCN", "CCCl", "OCCO"],
              "description": ["an alcohol", "a phenol", "an acid", "an amine", "a chloride", "a diol"]}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ada_t5.errors import ArgumentError
-from ada_t5.training import DataArguments, EvalArguments, FinetuneTrainingArguments, ModelArguments
+from ada_t5.arguments import DataArguments, EvalArguments, FinetuneTrainingArguments, ModelArguments
 
 logger = logging.getLogger(__name__)
 ARGUMENT_TYPES = (ModelArguments, DataArguments, EvalArguments, FinetuneTrainingArguments)
@@ -68,7 +68,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
     from ada_t5.predict import predict_split
     from ada_t5.preflight import check_metric_resources, check_output_dir, check_splits
     from ada_t5.tasks import get_task, tokenize_pairs
-    from ada_t5.training import best_metric_settings, build_seq2seq_trainer, prepare_tokenizer
+    from ada_t5.trainer import best_metric_settings, build_seq2seq_trainer, prepare_tokenizer
 
     started = time.time()
     state = PartialState()

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ada_t5.pretraining import PretrainDataArguments
-from ada_t5.training import ModelArguments, PretrainTrainingArguments
+from ada_t5.arguments import ModelArguments
+from ada_t5.pretrain.args import PretrainDataArguments, PretrainTrainingArguments
 
 logger = logging.getLogger(__name__)
 ARGUMENT_TYPES = (ModelArguments, PretrainDataArguments, PretrainTrainingArguments)
@@ -35,8 +35,9 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
 
     from ada_t5.checkpoints import resolve_checkpoint_to_resume
     from ada_t5.modeling import build_model, count_parameters
-    from ada_t5.pretraining import build_collator, load_or_build_datasets, load_raw_pairs
-    from ada_t5.training import build_seq2seq_trainer, prepare_tokenizer
+    from ada_t5.pretrain.data import load_or_build_datasets, load_raw_pairs
+    from ada_t5.pretrain.objectives import build_collator
+    from ada_t5.trainer import build_seq2seq_trainer, prepare_tokenizer
 
     started = time.time()
     state = PartialState()
@@ -53,7 +54,7 @@ def run_pretrain(model_args: ModelArguments, data_args: PretrainDataArguments,
         return raw
 
     if data_args.streaming:
-        from ada_t5.pretraining_stream import build_streaming_datasets, check_streaming_run, sample_pairs
+        from ada_t5.pretrain.stream import build_streaming_datasets, check_streaming_run, sample_pairs
 
         check_streaming_run(data_args, training_args)
         tokenizer = prepare_tokenizer(model_args, output_dir, resume_from,

@@ -12,14 +12,14 @@ import sys
 from dataclasses import dataclass, field
 
 from ada_t5.errors import ArgumentError
-from ada_t5.training import DataArguments, EvalArguments
+from ada_t5.arguments import DataArguments, EvalArguments
 
 logger = logging.getLogger(__name__)
 PASSTHROUGH = True
 
 
 @dataclass
-class TestArguments:
+class ScoringArguments:  # what to score and how to decode (not a test case, whatever the command's name)
     checkpoint: str | None = field(default=None, metadata={
         "help": "fine-tuned checkpoint: a folder or Hub id (default: --output_dir, the fine-tuning run's folder)"})
     output_dir: str | None = field(default=None, metadata={
@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     from ada_t5.tokenization import load_tokenizer
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    test_args, data_args, eval_args = parse_config((TestArguments, DataArguments, EvalArguments), argv,
-                                                   ignore_unknown_config_keys=True)
+    test_args, data_args, eval_args = parse_config((ScoringArguments, DataArguments, EvalArguments), argv,
+                                                  ignore_unknown_config_keys=True)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     task = get_task(data_args.task)
     # the demo's split depends on the seed: the fine-tuning default, so its test rows are the ones held out
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     augment = Augmenter.from_checkpoint(test_args.checkpoint) if os.path.isdir(test_args.checkpoint) else None
     result = predict_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
                            output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment)
-    print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({len(splits[test_args.split]):,} "
-                                                     "rows):"))
+    rows = len(splits[test_args.split])
+    print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({rows:,} rows):"))
     if format_fact_line(result):
         print(format_fact_line(result))
     for note in result.notes:

@@ -70,7 +70,7 @@ One job each, imported in one direction (``errors`` <- readers <- ``assemble`` <
 :mod:`~ada_t5.data.sources` (formats, suffixes, split names), :mod:`~ada_t5.data.raw` (the raw row table
 every reader fills, column aliases), the readers :mod:`~ada_t5.data.tables` (MolT5 TSV, CSV, TSV),
 :mod:`~ada_t5.data.json_files` and :mod:`~ada_t5.data.json_stream` (JSON lists, JSON Lines),
-:mod:`~ada_t5.data.arrow` (Parquet, saved datasets) and :mod:`~ada_t5.data.hub` (Hub ids),
+:mod:`~ada_t5.data.arrow` (Parquet, saved datasets) and :mod:`~ada_t5.data.hub_datasets` (Hub dataset ids),
 :mod:`~ada_t5.data.assemble` (validation, the Dataset and its report), :mod:`~ada_t5.data.loader`
 (:func:`load_pairs`, :func:`load_splits`), :mod:`~ada_t5.data.stream` (:func:`stream_pairs`: the same sources
 as a checked stream) and :mod:`~ada_t5.data.demo` (:func:`load_demo_splits`).

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from ada_t5.data.arrow import _dataset_table, _from_arrow, _pick_split, _read_parquet
 from ada_t5.data.assemble import _finish
 from ada_t5.data.errors import DataFormatError, LoadReport
-from ada_t5.data.hub import _load_hub
+from ada_t5.data.hub_datasets import _load_hub
 from ada_t5.data.json_files import _read_json, _read_jsonl
 from ada_t5.data.sources import (
     _MOLECULE_ONLY_SUFFIXES,

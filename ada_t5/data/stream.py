@@ -171,7 +171,7 @@ def _json_list_rows(paths: list[str], fields: dict[str, str]):
 def _hub_stream(hub_id: str):
     import datasets
 
-    from ada_t5.data.hub import _hub_message
+    from ada_t5.data.hub_datasets import _hub_message
     from ada_t5.hub import hub_offline, hub_unavailable_reason
 
     if hub_offline(datasets_too=True):

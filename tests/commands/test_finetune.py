@@ -58,7 +58,7 @@ def test_a_run_leaves_model_tokenizer_checkpoints_logs_and_test_scores(finished_
 
 def test_the_summary_says_where_everything_is(finished_run):
     output_dir, result = finished_run
-    from ada_t5.training import FinetuneTrainingArguments
+    from ada_t5.arguments import FinetuneTrainingArguments
 
     args = FinetuneTrainingArguments(output_dir=str(output_dir), max_steps=40, bf16=False,
                                      metric_for_best_model="bleu4")

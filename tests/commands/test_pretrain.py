@@ -178,7 +178,7 @@ def test_a_killed_streaming_run_resumes_to_the_uninterrupted_result(tmp_path, pa
     shuffled anew. Crash at step 9; the resume from checkpoint-6 skips 48 rows from the stream's start, past
     the end of the first pass, and must end with the uninterrupted run's losses and weights. The tokenizer
     is trained on the head of the stream."""
-    from ada_t5.pretraining_stream import build_streaming_datasets
+    from ada_t5.pretrain.stream import build_streaming_datasets
     from ada_t5.tokenization import load_tokenizer
 
     common = ["--dataset", str(pair_stream), "--streaming", "true", "--max_train_samples", "8",
@@ -208,10 +208,10 @@ def test_a_killed_streaming_run_resumes_to_the_uninterrupted_result(tmp_path, pa
 _RECORDING_DRIVER = """
 import json, os, sys
 
-from ada_t5 import pretraining
+from ada_t5.pretrain import objectives
 from ada_t5.commands import pretrain
 
-real = pretraining.build_collator
+real = objectives.build_collator
 
 
 def recording(*args, **kwargs):  # what each rank trains on, batch by batch
@@ -226,7 +226,7 @@ def recording(*args, **kwargs):  # what each rank trains on, batch by batch
     return record
 
 
-pretraining.build_collator = recording
+objectives.build_collator = recording
 sys.exit(pretrain.main(sys.argv[1:]))
 """
 
@@ -240,7 +240,7 @@ def test_two_processes_stream_distinct_rows_as_one_process_would(tmp_path, pair_
     """Translation streamed by 2 processes x 4 rows (torchrun, DDP on CPU) and by 1 process x 8: per step, the
     ranks' rows are disjoint and together are exactly the one process's batch; the losses agree. The default
     length-grouped sampling strategy is left on: it does not apply to a stream and must not break it."""
-    from ada_t5 import pretraining
+    from ada_t5.pretrain import objectives
 
     job = ["--max_steps", "3", "--save_strategy", "no", "--dropout_rate", "0", "--dataset", str(pair_stream),
            "--streaming", "true", "--shuffle_buffer_size", "32", "--tokenizer_name_or_path", str(demo_tokenizer_dir)]
@@ -251,7 +251,7 @@ def test_two_processes_stream_distinct_rows_as_one_process_would(tmp_path, pair_
                           timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1", "ROWS_DIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-3000:]
 
-    one, real = [], pretraining.build_collator  # the same recording, in this process
+    one, real = [], objectives.build_collator  # the same recording, in this process
 
     def recording(*args, **kwargs):
         collate = real(*args, **kwargs)
@@ -262,7 +262,7 @@ def test_two_processes_stream_distinct_rows_as_one_process_would(tmp_path, pair_
 
         return record
 
-    monkeypatch.setattr(pretraining, "build_collator", recording)
+    monkeypatch.setattr(objectives, "build_collator", recording)
     _run(tmp_path / "one", *job, "--per_device_train_batch_size", "8")
 
     rank0, rank1 = _recorded(tmp_path / "rows-0.jsonl"), _recorded(tmp_path / "rows-1.jsonl")

@@ -11,10 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from ada_t5 import data, pretraining
+from ada_t5 import data
 from ada_t5.data import DataFormatError
-from ada_t5.pretraining import PretrainDataArguments
-from ada_t5.pretraining_stream import (
+from ada_t5.pretrain import data as pretraining
+from ada_t5.pretrain.args import PretrainDataArguments
+from ada_t5.pretrain.objectives import build_collator
+from ada_t5.pretrain.stream import (
     StreamPasses,
     build_streaming_datasets,
     check_streaming_run,
@@ -179,7 +181,7 @@ def test_span_corruption_and_mixture_stream(pairs, tmp_path, demo_tokenizer):
                                               span_corruption_ratio=0.3), demo_tokenizer, seed=0)
     kinds = [len(row["input_ids"]) > 0 for row in islice(mixed, 200)]
     assert 0.15 < sum(kinds) / len(kinds) < 0.45
-    batch = pretraining.build_collator(_args(source, objective="mixture", input_length=64), demo_tokenizer,
+    batch = build_collator(_args(source, objective="mixture", input_length=64), demo_tokenizer,
                                        seed=0)(list(islice(mixed, 16)))
     assert batch["input_ids"].shape[0] == 16
 
@@ -229,7 +231,7 @@ def test_streaming_run_settings(caplog):
         check_streaming_run(args, _training_args(accelerator_config='{"dispatch_batches": true}'))
     training = _training_args()
     assert training.train_sampling_strategy == "group_by_length"  # the default: ignored, said so, no error
-    with caplog.at_level(logging.INFO, logger="ada_t5.pretraining_stream"):
+    with caplog.at_level(logging.INFO, logger="ada_t5.pretrain.stream"):
         check_streaming_run(args, training)
     assert training.accelerator_config.dispatch_batches is False
     assert "--train_sampling_strategy group_by_length does not apply" in caplog.text

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ada_t5.span_corruption import (
+from ada_t5.pretrain.objectives import (
     DataCollatorForT5MLM,
     compute_input_and_target_lengths,
     corrupted_lengths,

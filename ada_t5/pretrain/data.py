@@ -4,20 +4,20 @@ Three objectives (``--objective``):
 
 * ``translation`` - the paper's domain adaptation on pseudo molecule-description pairs (PseudoMD-1M): each
   pair is tokenized once into ``smiles_ids`` and ``description_ids`` (512-token truncation, ``</s>`` kept)
-  and :class:`ada_t5.collators.BidirectionalPairCollator` makes every batch half SMILES -> description and
+  and :class:`ada_t5.pretrain.objectives.BidirectionalPairCollator` makes every batch half SMILES -> description and
   half description -> SMILES.
 * ``span_corruption`` - T5's denoising on SMILES, text or both (MolT5's recipe): texts are tokenized (each
   ending with ``</s>``), concatenated and cut into rows of T5's ``tokens_length`` (568 for 512-token inputs)
-  that :class:`ada_t5.span_corruption.DataCollatorForT5MLM` corrupts.
+  that :class:`ada_t5.pretrain.objectives.DataCollatorForT5MLM` corrupts.
 * ``mixture`` - both, drawn example by example with ``--span_corruption_ratio`` of span corruption;
-  :class:`MixtureCollator` collates each kind and pads them into one batch.
+  :class:`ada_t5.pretrain.objectives.MixtureCollator` collates each kind and pads them into one batch.
 
 Scale. Tokenization runs once, in ``datasets.map`` worker processes (``--preprocessing_num_workers``), into
 Arrow files with int32 token lists; rows are read from memory-mapped Arrow, never held as Python lists of
 tensors. The result is saved under ``--data_cache_dir`` (default ``$ADA_T5_CACHE/pretrain``) keyed by the
 source (path, size and mtime, or Hub id), the tokenizer and every data setting, so a second run (or a resumed
 one, or the other ranks of a multi-process job) starts training without loading or tokenizing anything.
-``--streaming`` reads, checks and tokenizes on the fly instead (:mod:`ada_t5.pretraining_stream`).
+``--streaming`` reads, checks and tokenizes on the fly instead (:mod:`ada_t5.pretrain.stream`).
 """
 
 from __future__ import annotations
@@ -27,113 +27,28 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from itertools import chain
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ada_t5.collators import LABEL_PAD, BidirectionalPairCollator
 from ada_t5.errors import ArgumentError
+from ada_t5.pretrain.args import PretrainDataArguments
+from ada_t5.pretrain.objectives import compute_input_and_target_lengths
 from ada_t5.processes import available_cpus
-from ada_t5.span_corruption import (
-    MEAN_NOISE_SPAN_LENGTH,
-    NOISE_DENSITY,
-    DataCollatorForT5MLM,
-    compute_input_and_target_lengths,
-)
 from ada_t5.tasks import DEFAULT_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 
-OBJECTIVES = ("translation", "span_corruption", "mixture")
 _CACHE_VERSION = 1  # bump when what is cached changes
 PACK_BATCH_SIZE = 1000  # texts per packing batch; each batch drops its last partial row (< tokens_length tokens)
-
-
-@dataclass
-class PretrainDataArguments:
-    objective: str = field(default="translation", metadata={
-        "help": "translation (the paper: pairs in both directions), span_corruption (T5 denoising), or mixture"})
-    dataset: str = field(default="demo", metadata={
-        "help": "pairs: 'demo' (RDKit's molecules + rule-based descriptions), a pair file (PseudoMD-1M's JSON, "
-                "MolT5 .txt, .jsonl, .csv, .parquet), a folder of split files, or a Hub id (SCIR-HI/PseudoMD-1M)"})
-    validation_file: str | None = field(default=None, metadata={
-        "help": "pairs for a validation loss (default: the demo's or the folder's validation split, if any)"})
-    data_format: str | None = field(default=None, metadata={"help": "file format when the suffix is ambiguous"})
-    smiles_column: str | None = field(default=None, metadata={"help": "SMILES column (default: found by name)"})
-    description_column: str | None = field(default=None, metadata={"help": "description column (found by name)"})
-    smiles_backslashes: str = field(default="keep", metadata={"help": "'keep' or 'unescape' MolT5's \\\\"})
-    skip_invalid: bool = field(default=False, metadata={"help": "skip (and report) invalid rows"})
-    validate_smiles: bool = field(default=True, metadata={
-        "help": "parse every SMILES with RDKit when loading (off saves minutes on 1M already-checked pairs)"})
-    max_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={
-        "help": "translation: truncation of both sides (tokens, </s> included; the paper: 512)"})
-    span_corruption_columns: str = field(default="smiles,description", metadata={
-        "help": "span corruption: which pair columns are its corpus (smiles, description, or both as MolT5)"})
-    span_corruption_files: str | None = field(default=None, metadata={
-        "help": "span corruption: extra corpora, comma-separated; one text per line (.txt) or SMILES files "
-                "(.smi, first field), e.g. ZINC SMILES and C4-like text as MolT5"})
-    input_length: int = field(default=512, metadata={
-        "help": "span corruption: corrupted input length (T5: 512, from 568 raw tokens, 114 targets)"})
-    noise_density: float = field(default=NOISE_DENSITY, metadata={"help": "span corruption: share of noise tokens"})
-    mean_noise_span_length: float = field(default=MEAN_NOISE_SPAN_LENGTH, metadata={"help": "mean span length"})
-    span_corruption_ratio: float = field(default=0.5, metadata={
-        "help": "mixture: share of training examples from span corruption (the rest: translation)"})
-    max_train_samples: int | None = field(default=None, metadata={"help": "use only the first N pairs"})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "use only the first N validation pairs"})
-    demo_size: int | None = field(default=None, metadata={"help": "molecules in the demo set (default: all)"})
-    preprocessing_num_workers: int | None = field(default=None, metadata={
-        "help": "processes for tokenization (default: all CPUs from 50,000 pairs up, else 1)"})
-    data_cache_dir: str | None = field(default=None, metadata={
-        "help": "where tokenized data is kept between runs (default: $ADA_T5_CACHE/pretrain)"})
-    streaming: bool = field(default=False, metadata={
-        "help": "read, check and tokenize the training pairs on the fly (datasets streaming) instead of once into "
-                "the Arrow cache: for corpora too large to tokenize to disk; --dataset may then be a glob of shard "
-                "files. Needs --max_steps; validation pairs are still loaded in memory (docs/pretraining.md)"})
-    shuffle_buffer_size: int = field(default=10_000, metadata={
-        "help": "streaming: rows drawn at random from a buffer of this many (from --seed, reshuffled on every pass "
-                "over the stream); 0 keeps the file order"})
-
-    def __post_init__(self):
-        if self.objective not in OBJECTIVES:
-            raise ArgumentError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
-        if not 0 <= self.span_corruption_ratio <= 1:
-            raise ArgumentError("--span_corruption_ratio must be between 0 and 1")
-        if self.max_length < 8:
-            raise ArgumentError("--max_length must be at least 8")
-        if self.shuffle_buffer_size < 0:
-            raise ArgumentError("--shuffle_buffer_size must be 0 (no shuffling) or more")
-        unknown = set(self.corpus_columns) - {"smiles", "description"}
-        if unknown or not self.corpus_columns:
-            raise ArgumentError("--span_corruption_columns: a comma-separated subset of smiles,description")
-
-    @property
-    def corpus_columns(self) -> list[str]:
-        return [c.strip() for c in self.span_corruption_columns.split(",") if c.strip()]
-
-    @property
-    def uses_span_corruption(self) -> bool:
-        return self.objective in ("span_corruption", "mixture")
-
-
 # ----------------------------------------------------------------------------------------------- raw data
-def pair_columns(args: PretrainDataArguments) -> dict[str, str] | None:
-    return {k: v for k, v in (("smiles", args.smiles_column), ("description", args.description_column)) if v} or None
-
-
-def pair_options(args: PretrainDataArguments) -> dict:
-    """:func:`ada_t5.data.load_pairs` options from the data arguments."""
-    return dict(format=args.data_format, skip_invalid=args.skip_invalid, validate_smiles=args.validate_smiles,
-                smiles_backslashes=args.smiles_backslashes, columns=pair_columns(args))
-
-
 def load_raw_pairs(args: PretrainDataArguments, *, seed: int):
     """``{"train": Dataset, "validation": Dataset?}`` of (smiles, description, id) pairs."""
     from ada_t5 import data
 
-    options = pair_options(args)
+    options = args.pair_options()
     if args.dataset == "demo":
         demo = data.load_demo_splits(n=args.demo_size, seed=seed)
         splits = {"train": demo["train"], "validation": demo["validation"]}
@@ -181,13 +96,13 @@ def cache_key(args: PretrainDataArguments, tokenizer, *, seed: int) -> str:
     settings = {k: v for k, v in asdict(args).items()
                 if k not in ("preprocessing_num_workers", "data_cache_dir", "streaming", "shuffle_buffer_size")}
     sources = {name: _source_fingerprint(getattr(args, name)) for name in ("dataset", "validation_file")}
-    sources["span_corruption_files"] = [_source_fingerprint(p) for p in _split_paths(args.span_corruption_files)]
+    sources["span_corruption_files"] = [_source_fingerprint(p) for p in split_paths(args.span_corruption_files)]
     blob = json.dumps([_CACHE_VERSION, settings, sources, tokenizer_fingerprint(tokenizer), seed], sort_keys=True,
                       default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _split_paths(paths: str | None) -> list[str]:
+def split_paths(paths: str | None) -> list[str]:
     return [p.strip() for p in (paths or "").split(",") if p.strip()]
 
 
@@ -285,41 +200,6 @@ def mix(translation, span_corruption, span_ratio: float, *, seed: int):
                                stopping_strategy="all_exhausted")
 
 
-@dataclass
-class MixtureCollator:
-    """Collates a batch holding both kinds of rows: pairs (``smiles_ids``) through the translation collator,
-    packed rows (non-empty ``input_ids``) through span corruption; pads both into one batch."""
-
-    translation: BidirectionalPairCollator
-    span_corruption: DataCollatorForT5MLM
-
-    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
-        # a streamed packed row holds a numpy array (no Arrow round trip), a cached one a list
-        is_packed = [f.get("input_ids") is not None and len(f["input_ids"]) > 0 for f in features]
-        packed = [f for f, p in zip(features, is_packed) if p]
-        pairs = [f for f, p in zip(features, is_packed) if not p]
-        parts = [collate(group) for collate, group in ((self.translation, pairs), (self.span_corruption, packed))
-                 if group]
-        if len(parts) == 1:
-            return parts[0]
-        pads = {"input_ids": self.translation.pad_token_id, "attention_mask": 0, "labels": LABEL_PAD}
-        batch = {}
-        for name, pad in pads.items():
-            width = max(p[name].shape[1] for p in parts)
-            batch[name] = torch.cat([torch.nn.functional.pad(p[name], (0, width - p[name].shape[1]), value=pad)
-                                     for p in parts])
-        return batch
-
-
-def build_collator(args: PretrainDataArguments, tokenizer, *, seed: int, pad_to_multiple_of: int | None = None):
-    translation = BidirectionalPairCollator(tokenizer.pad_token_id, pad_to_multiple_of)
-    if args.objective == "translation":
-        return translation
-    span = DataCollatorForT5MLM.for_tokenizer(tokenizer, args.input_length, noise_density=args.noise_density,
-                                              mean_noise_span_length=args.mean_noise_span_length, seed=seed)
-    return span if args.objective == "span_corruption" else MixtureCollator(translation, span)
-
-
 # ----------------------------------------------------------------------------------------- the datasets
 def prepare_split(pairs, args: PretrainDataArguments, tokenizer, *, seed: int, extra_files: list[str] = ()):
     """One split's rows for the objective (``pairs`` may be None when only corpus files feed span corruption)."""
@@ -360,7 +240,7 @@ def load_or_build_datasets(args: PretrainDataArguments, tokenizer, *, seed: int,
         return train, validation
     raw = raw_pairs if raw_pairs is not None else load_raw_pairs(args, seed=seed)
     train = prepare_split(raw["train"], args, tokenizer, seed=seed,
-                          extra_files=_split_paths(args.span_corruption_files))
+                          extra_files=split_paths(args.span_corruption_files))
     validation = prepare_split(raw["validation"], args, tokenizer, seed=seed) if "validation" in raw else None
     staging = root / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

@@ -1,4 +1,6 @@
-"""T5's span-corruption (denoising) objective as a PyTorch collator: :class:`DataCollatorForT5MLM`.
+"""The pre-training objectives as collators: T5's span corruption (:class:`DataCollatorForT5MLM`), the paper's
+both-direction translation (:class:`BidirectionalPairCollator`) and their mixture (:class:`MixtureCollator`);
+:func:`build_collator` picks the one ``--objective`` names.
 
 Given packed rows of ``tokens_length`` token ids, a random 15 % of the tokens, in spans of mean length 3,
 are cut out of the input and replaced by one sentinel each; the target lists the sentinels, each followed
@@ -42,6 +44,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from ada_t5.collators import LABEL_PAD, Seq2SeqCollator
 
 NOISE_DENSITY = 0.15
 MEAN_NOISE_SPAN_LENGTH = 3.0
@@ -135,7 +139,7 @@ class DataCollatorForT5MLM:
     """Span-corrupts packed rows: ``input_ids`` (``tokens_length`` each) -> ``input_ids``, ``labels``.
 
     Every row of a batch must hold exactly ``tokens_length`` tokens (see
-    :func:`ada_t5.pretraining.pack_for_span_corruption`); inputs then come out ``input_length`` long and
+    :func:`ada_t5.pretrain.data.pack_for_span_corruption`); inputs then come out ``input_length`` long and
     labels ``target_length`` long, so no padding and no ``-100`` is needed. Build it with
     :meth:`for_tokenizer`. Extra dataset columns are ignored.
     """
@@ -200,9 +204,72 @@ class DataCollatorForT5MLM:
         if ids is None or ids.ndim != 2 or ids.shape[1] != self.tokens_length:
             lengths = sorted({len(f["input_ids"]) for f in features})
             raise ValueError(f"span corruption needs packed rows of exactly {self.tokens_length} tokens, got lengths "
-                             f"{lengths[:5]}; pack the corpus with ada_t5.pretraining.pack_for_span_corruption")
+                             f"{lengths[:5]}; pack the corpus with ada_t5.pretrain.data.pack_for_span_corruption")
         noise = random_spans_noise_mask(len(ids), self.tokens_length, self.rng_for(ids), self.noise_density,
                                         self.mean_noise_span_length)
         inputs, labels = self.corrupt(ids, noise)
         return {"input_ids": torch.from_numpy(inputs), "attention_mask": torch.ones_like(torch.from_numpy(inputs)),
                 "labels": torch.from_numpy(labels)}
+
+
+# ------------------------------------------------------------------------------- translation, mixture
+@dataclass
+class BidirectionalPairCollator:
+    """The paper's domain adaptation: every batch of molecule-description pairs trains both directions.
+
+    Each feature holds both sides of one pair, tokenized once (``smiles_ids``, ``description_ids``, each
+    ending with ``</s>`` and truncated to 512 tokens). Rows alternate: even positions of the batch become
+    SMILES -> description examples, odd positions description -> SMILES, so every batch is half of each
+    (one extra SMILES -> description row when the batch is odd). Alternating rather than halving matters
+    under length-grouped sampling, whose batches arrive sorted by length: halves would send the longer
+    pairs one way only. The sampler reshuffles every epoch, so each pair meets both directions over a run.
+    No task prefix (as the paper); inputs padded with the pad id, labels with -100.
+    """
+
+    pad_token_id: int
+    pad_to_multiple_of: int | None = None
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        sources, targets = [], []
+        for row, feature in enumerate(features):
+            smiles, description = feature["smiles_ids"], feature["description_ids"]
+            source, target = (smiles, description) if row % 2 == 0 else (description, smiles)
+            sources.append(source)
+            targets.append(target)
+        return Seq2SeqCollator(self.pad_token_id, self.pad_to_multiple_of)(
+            [{"input_ids": s, "labels": t} for s, t in zip(sources, targets)])
+
+
+@dataclass
+class MixtureCollator:
+    """Collates a batch holding both kinds of rows: pairs (``smiles_ids``) through the translation collator,
+    packed rows (non-empty ``input_ids``) through span corruption; pads both into one batch."""
+
+    translation: BidirectionalPairCollator
+    span_corruption: DataCollatorForT5MLM
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        # a streamed packed row holds a numpy array (no Arrow round trip), a cached one a list
+        is_packed = [f.get("input_ids") is not None and len(f["input_ids"]) > 0 for f in features]
+        packed = [f for f, p in zip(features, is_packed) if p]
+        pairs = [f for f, p in zip(features, is_packed) if not p]
+        parts = [collate(group) for collate, group in ((self.translation, pairs), (self.span_corruption, packed))
+                 if group]
+        if len(parts) == 1:
+            return parts[0]
+        pads = {"input_ids": self.translation.pad_token_id, "attention_mask": 0, "labels": LABEL_PAD}
+        batch = {}
+        for name, pad in pads.items():
+            width = max(p[name].shape[1] for p in parts)
+            batch[name] = torch.cat([torch.nn.functional.pad(p[name], (0, width - p[name].shape[1]), value=pad)
+                                     for p in parts])
+        return batch
+
+
+def build_collator(args, tokenizer, *, seed: int, pad_to_multiple_of: int | None = None):
+    translation = BidirectionalPairCollator(tokenizer.pad_token_id, pad_to_multiple_of)
+    if args.objective == "translation":
+        return translation
+    span = DataCollatorForT5MLM.for_tokenizer(tokenizer, args.input_length, noise_density=args.noise_density,
+                                              mean_noise_span_length=args.mean_noise_span_length, seed=seed)
+    return span if args.objective == "span_corruption" else MixtureCollator(translation, span)

@@ -23,17 +23,16 @@ from itertools import count, islice
 import torch
 
 from ada_t5.errors import ArgumentError
-from ada_t5.pretraining import (
-    PretrainDataArguments,
-    _split_paths,
+from ada_t5.pretrain.args import PretrainDataArguments
+from ada_t5.pretrain.data import (
     corpus_texts,
     mix,
     pack_for_span_corruption,
-    pair_options,
     prepare_split,
+    split_paths,
     tokenize_pair_sides,
 )
-from ada_t5.span_corruption import compute_input_and_target_lengths
+from ada_t5.pretrain.objectives import compute_input_and_target_lengths
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def stream_pairs(args: PretrainDataArguments, *, seed: int):
     in file order, the first ``--max_train_samples`` valid pairs only when set."""
     from ada_t5 import data
 
-    pairs, label, checker = data.stream_pairs(args.dataset, **pair_options(args), demo_size=args.demo_size,
+    pairs, label, checker = data.stream_pairs(args.dataset, **args.pair_options(), demo_size=args.demo_size,
                                               seed=seed)
     if args.max_train_samples is not None:
         pairs = pairs.take(args.max_train_samples)
@@ -120,7 +119,7 @@ def build_streaming_datasets(args: PretrainDataArguments, tokenizer, *, seed: in
     if args.uses_span_corruption:
         tokens_length, _ = compute_input_and_target_lengths(args.input_length, args.noise_density,
                                                             args.mean_noise_span_length)
-        texts = corpus_texts(pairs, args.corpus_columns, _split_paths(args.span_corruption_files), streaming=True)
+        texts = corpus_texts(pairs, args.corpus_columns, split_paths(args.span_corruption_files), streaming=True)
         span = pack_for_span_corruption(shuffled(texts), tokenizer, tokens_length)
     if args.objective == "mixture":
         stream = mix(translation, span, args.span_corruption_ratio, seed=seed)
@@ -139,12 +138,12 @@ def load_validation(args: PretrainDataArguments, tokenizer, *, seed: int):
 
     pairs = None
     if args.validation_file:
-        pairs = data.load_pairs(args.validation_file, **pair_options(args))
+        pairs = data.load_pairs(args.validation_file, **args.pair_options())
     elif args.dataset == "demo":
         pairs = data.load_demo_splits(n=args.demo_size, seed=seed)["validation"]
     else:
         found = data.split_file(args.dataset, "validation", args.data_format)
-        pairs = data.load_pairs(str(found), **pair_options(args)) if found else None
+        pairs = data.load_pairs(str(found), **args.pair_options()) if found else None
     if pairs is None:
         return None
     if args.max_eval_samples is not None and len(pairs) > args.max_eval_samples:

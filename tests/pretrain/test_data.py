@@ -9,20 +9,15 @@ import numpy as np
 import pytest
 from datasets import Dataset
 
-from ada_t5 import pretraining
-from ada_t5.collators import LABEL_PAD, BidirectionalPairCollator
+from ada_t5.collators import LABEL_PAD
 from ada_t5.commands.pretrain import ARGUMENT_TYPES
 from ada_t5.config import parse_config
-from ada_t5.pretraining import (
-    MixtureCollator,
-    PretrainDataArguments,
-    load_or_build_datasets,
-    mix,
-    pack_for_span_corruption,
-)
-from ada_t5.span_corruption import DataCollatorForT5MLM
+from ada_t5.pretrain import data as pretraining
+from ada_t5.pretrain.args import PretrainDataArguments
+from ada_t5.pretrain.data import load_or_build_datasets, mix, pack_for_span_corruption
+from ada_t5.pretrain.objectives import BidirectionalPairCollator, DataCollatorForT5MLM, MixtureCollator, build_collator
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PRETRAIN_CONFIGS = sorted((REPO / "configs" / "pretrain").glob("*.yaml"))
 
 
@@ -140,7 +135,7 @@ def test_demo_cache_key_follows_the_describer(demo_tokenizer, monkeypatch):
 def test_translation_rows_collate_from_the_cached_arrow(demo_tokenizer, tmp_path):
     args = PretrainDataArguments(demo_size=64, data_cache_dir=str(tmp_path))
     train, _ = load_or_build_datasets(args, demo_tokenizer, seed=42)
-    batch = pretraining.build_collator(args, demo_tokenizer, seed=42)([train[i] for i in range(8)])
+    batch = build_collator(args, demo_tokenizer, seed=42)([train[i] for i in range(8)])
     decoded = demo_tokenizer.batch_decode(batch["input_ids"][:2], skip_special_tokens=True)
     assert decoded[0] == demo_tokenizer.decode(train[0]["smiles_ids"], skip_special_tokens=True)
     assert decoded[1] == demo_tokenizer.decode(train[1]["description_ids"], skip_special_tokens=True)

@@ -1,4 +1,4 @@
-"""Typed arguments and the `Seq2SeqTrainer` build shared by fine-tuning (and pre-training).
+"""Typed arguments of fine-tuning (and what pre-training shares): model, pair data, evaluation, training.
 
 Defaults reproduce the paper's fine-tuning (Ada-T5, AAAI 2024, ``finetune/``): 50,000 steps, lr 1e-3,
 batch 32, 2% warm-up (the paper's 1,000 of 50,000 steps), weight decay 0.1, bf16, seed 42, AdamW with linear decay,
@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+from transformers import Seq2SeqTrainingArguments
 
 from ada_t5.errors import ArgumentError
-from ada_t5.metrics import LOWER_IS_BETTER
 from ada_t5.modeling import MODEL_SHAPES
 from ada_t5.tasks import DEFAULT_MAX_LENGTH, get_task
 from ada_t5.tokenization import DEFAULT_VOCAB_SIZE, minimum_vocab_size
@@ -61,16 +60,15 @@ class ModelArguments:
 
 
 @dataclass
-class DataArguments:
-    task: str = field(default="mol2text", metadata={
-        "help": "mol2text (SMILES -> description, the paper's smiles2cap) or text2mol (cap2smiles)"})
+class PairDataArguments:
+    """Where the pairs come from and how they are read: the fields fine-tuning (:class:`DataArguments`) and
+    pre-training (:class:`ada_t5.pretrain.args.PretrainDataArguments`) share; they become
+    :func:`ada_t5.data.load_pairs`' options."""
+
     dataset: str = field(default="demo", metadata={
         "help": "'demo' (RDKit's shipped molecules with rule-based descriptions, no download), a folder with "
                 "train/validation/test files (MolT5 .txt or the paper's .json), or a Hub dataset id"})
-    train_file: str | None = field(default=None, metadata={
-        "help": "explicit train file: replaces the --dataset folder's train split (with the demo: replaces the demo)"})
     validation_file: str | None = field(default=None, metadata={"help": "explicit validation file (as --train_file)"})
-    test_file: str | None = field(default=None, metadata={"help": "explicit test file (as --train_file)"})
     data_format: str | None = field(default=None, metadata={
         "help": "file format when the suffix is ambiguous: molt5, json, jsonl, csv, tsv, parquet"})
     smiles_column: str | None = field(default=None, metadata={
@@ -78,12 +76,40 @@ class DataArguments:
                 "...)"})
     description_column: str | None = field(default=None, metadata={
         "help": "description column (default: found by name: description, caption, text, ...)"})
-    id_column: str | None = field(default=None, metadata={"help": "identifier column (default: id, cid, ...)"})
     smiles_backslashes: str = field(default="keep", metadata={
         "help": "'keep' reads MolT5's doubled backslashes as stored (as MolT5 and the paper trained and scored); "
                 "'unescape' turns them into standard single backslashes"})
     skip_invalid: bool = field(default=False, metadata={
         "help": "skip (and report) rows with an unparseable SMILES or empty field instead of stopping"})
+    max_train_samples: int | None = field(default=None, metadata={"help": "use only the first N train rows"})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "use only the first N validation rows"})
+    demo_size: int | None = field(default=None, metadata={"help": "molecules in the demo set (default: all ~5,000)"})
+    preprocessing_num_workers: int | None = field(default=None, metadata={
+        "help": "processes for tokenization (datasets.map num_proc)"})
+
+    @property
+    def columns(self) -> dict[str, str] | None:
+        named = {"smiles": self.smiles_column, "description": self.description_column}
+        return {key: value for key, value in named.items() if value} or None
+
+    def pair_options(self) -> dict:
+        """:func:`ada_t5.data.load_pairs` options."""
+        return dict(format=self.data_format, columns=self.columns, skip_invalid=self.skip_invalid,
+                    smiles_backslashes=self.smiles_backslashes)
+
+    def __post_init__(self):
+        if self.smiles_backslashes not in ("keep", "unescape"):
+            raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
+
+
+@dataclass
+class DataArguments(PairDataArguments):
+    task: str = field(default="mol2text", metadata={
+        "help": "mol2text (SMILES -> description, the paper's smiles2cap) or text2mol (cap2smiles)"})
+    train_file: str | None = field(default=None, metadata={
+        "help": "explicit train file: replaces the --dataset folder's train split (with the demo: replaces the demo)"})
+    test_file: str | None = field(default=None, metadata={"help": "explicit test file (as --train_file)"})
+    id_column: str | None = field(default=None, metadata={"help": "identifier column (default: id, cid, ...)"})
     molecule_format: str = field(default="smiles", metadata={
         "help": "how the model reads and writes molecules: smiles (the paper's) or selfies (every output decodes to a "
                 "valid molecule; outputs are turned back into SMILES before scoring, writing or returning)"})
@@ -91,10 +117,7 @@ class DataArguments:
         "help": "text put before every source; the paper uses none, a prefix helps multi-task models"})
     max_source_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "source truncation (tokens)"})
     max_target_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "target truncation (tokens)"})
-    max_train_samples: int | None = field(default=None, metadata={"help": "use only the first N train rows"})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "use only the first N validation rows"})
     max_test_samples: int | None = field(default=None, metadata={"help": "use only the first N test rows"})
-    demo_size: int | None = field(default=None, metadata={"help": "molecules in the demo set (default: all ~5,000)"})
     demo_quantities: bool = field(default=False, metadata={
         "help": "demo descriptions state molecular weight, monoisotopic mass and atom counts (a small model can "
                 "only make these up)"})
@@ -106,23 +129,19 @@ class DataArguments:
                 "<neighbour> tokens (mol2text: descriptions of the most Morgan-similar; text2mol: SMILES of the "
                 "best BM25 description matches); train rows never see their own structure. The pool is saved in "
                 "the checkpoint and used again by scripts/test.py and ada_t5.load. 0: off"})
-    preprocessing_num_workers: int | None = field(default=None, metadata={
-        "help": "processes for tokenization (datasets.map num_proc)"})
 
     @property
     def columns(self) -> dict[str, str] | None:
-        named = {"smiles": self.smiles_column, "description": self.description_column, "id": self.id_column}
-        named = {key: value for key, value in named.items() if value}
+        named = {**(super().columns or {}), **({"id": self.id_column} if self.id_column else {})}
         return named or None
 
     def __post_init__(self):
         from ada_t5.molecule_format import MOLECULE_FORMATS
 
+        super().__post_init__()
         self.task = get_task(self.task).name
         if self.molecule_format not in MOLECULE_FORMATS:
             raise ValueError(f"--molecule_format must be smiles or selfies, not {self.molecule_format!r}")
-        if self.smiles_backslashes not in ("keep", "unescape"):
-            raise ArgumentError("--smiles_backslashes must be 'keep' or 'unescape'")
         if self.retrieval_k < 0:
             raise ArgumentError("--retrieval_k must be 0 (off) or a positive number of neighbours")
         if self.max_source_length < 8 or self.max_target_length < 8:
@@ -244,133 +263,3 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
                     do_sample=self.generation_do_sample, temperature=self.generation_temperature,
                     top_p=self.generation_top_p, repetition_penalty=self.generation_repetition_penalty,
                     no_repeat_ngram_size=self.generation_no_repeat_ngram_size)
-
-
-def best_metric_settings(training_args, task_name: str) -> None:
-    """Resolve ``metric_for_best_model='task'`` and set the direction (HF guesses it from a ``loss`` suffix)."""
-    metric = training_args.metric_for_best_model
-    if metric in (None, "task"):
-        metric = get_task(task_name).best_metric
-    training_args.metric_for_best_model = metric
-    training_args.greater_is_better = metric.removeprefix("eval_") not in LOWER_IS_BETTER | {"loss"}
-
-
-def build_seq2seq_trainer(model, tokenizer, training_args, *, train_dataset, eval_dataset=None,
-                          compute_metrics=None, data_collator=None, callbacks=None, task_name: str = ""):
-    """A `Seq2SeqTrainer` whose generating validation runs on the decoding engine; nothing else is changed."""
-    from ada_t5.collators import Seq2SeqCollator
-    from ada_t5.modeling import set_generation_defaults
-    from ada_t5.quiet import keep_generation_length_unset_callback
-
-    set_generation_defaults(model, **training_args.decoding_options())
-    if data_collator is None:
-        data_collator = Seq2SeqCollator(tokenizer.pad_token_id, pad_to_multiple_of=8 if training_args.bf16 else None)
-    trainer = EngineSeq2SeqTrainer(
-        model=model,
-        args=training_args,
-        data_collator=data_collator,
-        train_dataset=train_dataset,
-        eval_dataset=eval_dataset,
-        processing_class=tokenizer,
-        compute_metrics=compute_metrics,
-        callbacks=[*(callbacks or []), keep_generation_length_unset_callback()],
-    )
-    trainer.task_name = task_name  # SELFIES text2mol validation writes SELFIES symbols only
-    return trainer
-
-
-def prepare_tokenizer(model_args: ModelArguments, output_dir, resume_from: str | None, train_split_fn, *,
-                      require_sentinels: bool = False):
-    """The tokenizer of the checkpoint being resumed, the one named (``--tokenizer_name_or_path``, else the base
-    model's), or a SentencePiece one trained on the train split's SMILES and descriptions (``train_split_fn()``,
-    called only then) by the main process, the others loading its files."""
-    from pathlib import Path
-
-    from accelerate import PartialState
-
-    from ada_t5.tokenization import load_tokenizer, train_tokenizer
-
-    named = resume_from or model_args.tokenizer_name_or_path or model_args.model_name_or_path
-    if named:
-        return load_tokenizer(named, require_sentinels=require_sentinels)
-    tokenizer_dir = Path(output_dir) / "tokenizer"
-    state = PartialState()
-    with state.main_process_first():  # one process trains, the others load its files
-        if state.is_main_process:
-            train = train_split_fn()
-            texts = list(train["smiles"]) + list(train["description"])
-            logger.info("training a %d-piece SentencePiece tokenizer on %d train texts",
-                        model_args.tokenizer_vocab_size, len(texts))
-            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
-        return load_tokenizer(str(tokenizer_dir), require_sentinels=require_sentinels)
-
-
-@dataclass
-class PretrainTrainingArguments(FinetuneTrainingArguments):
-    """The paper's domain-adaptation pre-training defaults (its ``pretrain/``): 100,000 steps, lr 1e-3,
-    batch 128, 1% warm-up (the paper's 1,000 of 100,000 steps), weight decay 0.1, bf16, seed 42. Validation, when a
-    validation split exists and ``--eval_strategy steps``, is the loss only: no generation, no best-checkpoint
-    selection."""
-
-    output_dir: str | None = field(default="runs/pretrain", metadata={"help": "checkpoints, logs, the model"})
-    max_steps: int = field(default=100_000, metadata={"help": "optimizer steps (paper: 100,000)"})
-    per_device_train_batch_size: int = field(default=128, metadata={
-        "help": "batch per device; effective batch = this x gradient_accumulation_steps x processes (paper: 128)"})
-    per_device_eval_batch_size: int = field(default=128, metadata={"help": "validation-loss batch per device"})
-    warmup_steps: float = field(default=0.01, metadata={
-        "help": "warm-up: a float < 1 is a fraction of max_steps (default 0.01 = the paper's 1,000 of 100,000 "
-                "steps); >= 1 is a number of steps"})
-    predict_with_generate: bool = field(default=False, metadata={"help": "pre-training validates the loss only"})
-    prediction_loss_only: bool = field(default=True, metadata={"help": "no logits kept at validation"})
-    eval_strategy: str = field(default="no", metadata={"help": "'steps' for a validation loss every --eval_steps"})
-    eval_steps: float | None = field(default=5000, metadata={"help": "steps between validation losses"})
-    save_steps: float = field(default=5000, metadata={"help": "steps between checkpoints (resume points)"})
-    save_total_limit: int | None = field(default=3, metadata={
-        "help": "checkpoints kept; at least 2, so one complete checkpoint survives a crash while saving"})
-    load_best_model_at_end: bool = field(default=False, metadata={"help": "pre-training keeps its last model"})
-    metric_for_best_model: str | None = field(default=None, metadata={"help": "unused in pre-training"})
-
-
-class EngineSeq2SeqTrainer(Seq2SeqTrainer):
-    """`Seq2SeqTrainer` with one change: a generating validation decodes the whole split on the engine.
-
-    The stock trainer calls ``model.generate`` batch by batch, so every batch runs until its slowest (often
-    looping) row stops. Here the loss still comes from the stock loop (teacher forcing only), then every
-    validation row is decoded by ``ada_t5.generation.generate_ids_sharded`` (continuous batching) and handed to
-    the same ``compute_metrics``. Under ZeRO-3 / FSDP, with beams, or with ``--generation_engine false`` the
-    stock path runs unchanged.
-    """
-
-    def evaluation_loop(self, dataloader, description, prediction_loss_only=None, ignore_keys=None,
-                        metric_key_prefix="eval"):
-        from transformers.trainer_utils import EvalLoopOutput, EvalPrediction
-
-        from ada_t5.generation import GenerationSettings, generate_ids_sharded
-
-        args = self.args
-        dataset = getattr(dataloader, "dataset", None)
-        settings = GenerationSettings(**args.decoding_options(), batch_size=args.per_device_eval_batch_size,
-                                      engine=args.generation_engine, stop_repeats=args.generation_stop_repeats,
-                                      compile_decoder=args.generation_compile_decoder) \
-            if hasattr(args, "decoding_options") else None
-        sharded_weights = self.is_fsdp_enabled or (self.is_deepspeed_enabled and getattr(
-            self.accelerator.state.deepspeed_plugin, "zero_stage", 0) == 3)
-        if (settings is None or not settings.uses_engine or not args.predict_with_generate or prediction_loss_only
-                or self.compute_metrics is None or sharded_weights or dataset is None
-                or "input_ids" not in getattr(dataset, "column_names", ())):
-            return super().evaluation_loop(dataloader, description, prediction_loss_only, ignore_keys,
-                                           metric_key_prefix)
-        output = super().evaluation_loop(dataloader, description, True, ignore_keys, metric_key_prefix)
-        model = self.accelerator.unwrap_model(self.model)
-        from ada_t5.molecule_format import constrain_to_selfies
-
-        settings = constrain_to_selfies(settings, self.processing_class, getattr(self, "task_name", ""),
-                                        getattr(model.config, "molecule_format", "smiles"))
-        generated = generate_ids_sharded(model, self.processing_class, list(dataset["input_ids"]), settings,
-                                         progress=not args.disable_tqdm, desc="validation")
-        predictions = [rows[0] for rows in generated]
-        metrics = dict(output.metrics)
-        # every rank scores the gathered outputs, as the stock loop does, so all ranks agree on the best checkpoint
-        scores = self.compute_metrics(EvalPrediction(predictions=predictions, label_ids=list(dataset["labels"])))
-        metrics.update({f"{metric_key_prefix}_{key}": value for key, value in scores.items()})
-        return EvalLoopOutput(predictions=None, label_ids=None, metrics=metrics, num_samples=output.num_samples)

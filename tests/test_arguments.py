@@ -9,12 +9,8 @@ import torch
 
 from ada_t5.commands.finetune import ARGUMENT_TYPES
 from ada_t5.config import ConfigError, parse_config
-from ada_t5.training import (
-    DataArguments,
-    FinetuneTrainingArguments,
-    ModelArguments,
-    best_metric_settings,
-)
+from ada_t5.arguments import DataArguments, FinetuneTrainingArguments, ModelArguments
+from ada_t5.trainer import best_metric_settings
 
 REPO = Path(__file__).resolve().parents[1]
 FINETUNE_CONFIGS = sorted((REPO / "configs" / "finetune").glob("*.yaml"))
