@@ -140,6 +140,15 @@ def generate_texts(model, tokenizer, sources: Sequence[str], settings: Generatio
                                                              clean_up_tokenization_spaces=False)] for row in ids]
 
 
+def source_lengths(tokenizer, sources: Sequence[str], settings: GenerationSettings) -> list[int]:
+    """Tokens in each source as `generate_texts` encodes it (prefix and ``</s>`` included) before the cut to
+    ``settings.max_source_length``: a length above that limit means the model reads only part of the input."""
+    if not sources:
+        return []
+    encoded = tokenizer([settings.prefix + s for s in sources], verbose=False)["input_ids"]
+    return [len(ids) for ids in encoded]
+
+
 @torch.inference_mode()
 def generate_ids(model, tokenizer, encoded: Sequence[Sequence[int]], settings: GenerationSettings, *,
                  progress: bool = True, desc: str = "generating", stats=None) -> list[list[list[int]]]:

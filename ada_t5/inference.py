@@ -7,6 +7,9 @@ on CUDA with bf16 autocast when available, else on the CPU, and returned in inpu
 
 * Molecule generation returns every candidate canonicalized by RDKit (when it parses) with a validity flag;
   ``rank_valid_first=True`` moves valid candidates ahead of invalid ones, keeping the model's order within each.
+* An input longer than ``max_source_length`` tokens (512, the paper's; task prefix and ``</s>`` counted) is
+  cut to it, as in training: its result has ``truncated`` set and a ``warning`` saying how much the model
+  read, and one log warning counts them.
 * Input SMILES (captioning) are validated: ``on_invalid="raise"`` (default) stops with an
   :class:`InvalidInputError` naming every bad input and RDKit's reason; ``on_invalid="flag"`` returns a result
   with ``error`` set and no candidates for those inputs. ``canonicalize_inputs=True`` feeds RDKit's canonical
@@ -59,6 +62,8 @@ class Prediction:
     source: str | None  # what the model was given (canonicalized input, prefix excluded); None when rejected
     candidates: list[Candidate] = field(default_factory=list)
     error: str | None = None
+    truncated: bool = False  # the model read only the first max_source_length tokens of this input
+    warning: str | None = None  # why this result may be worse than the input deserves (e.g. truncated), or None
     # retrieval-augmented checkpoints: the pool rows the model was shown, nearest first
     neighbours: list[dict] = field(default_factory=list)
 
@@ -80,7 +85,8 @@ class Prediction:
         return self.best.valid if self.best else None
 
     def to_dict(self) -> dict:
-        return {"input": self.input, "source": self.source, "error": self.error,
+        return {"input": self.input, "source": self.source, "error": self.error, "truncated": self.truncated,
+                "warning": self.warning,
                 "candidates": [vars(c).copy() for c in self.candidates],
                 "neighbours": [dict(n) for n in self.neighbours]}
 
@@ -119,8 +125,8 @@ class AdaT5:
     def caption(self, smiles: str | Sequence[str], *, n: int = 1, num_beams: int = 1, do_sample: bool = False,
                 temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
                 no_repeat_ngram_size: int = 0, stop_repeats: int = 0, max_new_tokens: int = 512,
-                batch_size: int = 32, on_invalid: str = "raise", canonicalize_inputs: bool = False,
-                seed: int | None = None, progress: bool = False) -> list[Prediction]:
+                max_source_length: int = 512, batch_size: int = 32, on_invalid: str = "raise",
+                canonicalize_inputs: bool = False, seed: int | None = None, progress: bool = False) -> list[Prediction]:
         """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
         from ada_t5 import chem
 
@@ -138,15 +144,17 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "SMILES", on_invalid, molecules=False, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                                seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens,
+                                max_source_length=max_source_length, batch_size=batch_size, seed=seed,
+                                progress=progress)
         return predictions
 
     def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, stop_repeats: int = 0,
-                 max_new_tokens: int = 512, batch_size: int = 32, rank_valid_first: bool = False,
-                 on_invalid: str = "raise", seed: int | None = None, progress: bool = False) -> list[Prediction]:
+                 max_new_tokens: int = 512, max_source_length: int = 512, batch_size: int = 32,
+                 rank_valid_first: bool = False, on_invalid: str = "raise", seed: int | None = None,
+                 progress: bool = False) -> list[Prediction]:
         """Design molecules from descriptions (text2mol). Candidates are canonical SMILES with a validity flag."""
         self._check_task("text2mol", "generate")
         items = _as_list(descriptions)
@@ -156,8 +164,9 @@ class AdaT5:
         predictions = self._run(items, sources, problems, "descriptions", on_invalid, molecules=True, n=n,
                                 num_beams=num_beams, do_sample=do_sample, temperature=temperature, top_p=top_p,
                                 repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                                seed=seed, progress=progress)
+                                stop_repeats=stop_repeats, max_new_tokens=max_new_tokens,
+                                max_source_length=max_source_length, batch_size=batch_size, seed=seed,
+                                progress=progress)
         if rank_valid_first:
             for prediction in predictions:
                 prediction.candidates.sort(key=lambda c: (not c.valid, c.rank))
@@ -217,18 +226,19 @@ class AdaT5:
 
     def settings(self, *, n: int, num_beams: int, do_sample: bool, temperature: float, top_p: float,
                  max_new_tokens: int, batch_size: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
-                 stop_repeats: int = 0):
+                 stop_repeats: int = 0, max_source_length: int = 512):
         """The `GenerationSettings` for these options; ``n`` > ``num_beams`` without sampling widens the beam."""
         from ada_t5.generation import GenerationSettings
 
-        if n < 1 or num_beams < 1 or batch_size < 1 or max_new_tokens < 1:
-            raise ValueError("n, num_beams, batch_size and max_new_tokens must be at least 1")
+        if n < 1 or num_beams < 1 or batch_size < 1 or max_new_tokens < 1 or max_source_length < 1:
+            raise ValueError("n, num_beams, batch_size, max_new_tokens and max_source_length must be at least 1")
         if not do_sample and num_beams < n:
             num_beams = n  # n distinct candidates from deterministic decoding need a beam at least n wide
         return GenerationSettings(max_new_tokens=max_new_tokens, num_beams=num_beams, num_return_sequences=n,
                                   do_sample=do_sample, temperature=temperature, top_p=top_p,
                                   repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size,
-                                  batch_size=batch_size, prefix=self.task_prefix, dtype=self.dtype,
+                                  batch_size=batch_size, max_source_length=max_source_length,
+                                  prefix=self.task_prefix, dtype=self.dtype,
                                   engine=self.engine, stop_repeats=stop_repeats, compile_decoder=self.compile_decoder)
 
     def _run(self, items, sources, problems, kind, on_invalid, *, molecules: bool, seed, progress, **options):
@@ -262,6 +272,7 @@ class AdaT5:
             for i, augmented in zip(todo, model_sources):
                 sources[i] = augmented
         neighbours = dict(zip(todo, found))
+        cut = _truncated(self.tokenizer, todo, model_sources, settings)
         decoded = generate_texts(self.model, self.tokenizer, model_sources, settings,
                                  progress=progress, desc="captioning" if not molecules else "generating")
         decoded = from_model_format(decoded, task, molecule_format)
@@ -273,13 +284,31 @@ class AdaT5:
                 continue
             candidates = [_candidate(raw, rank, molecules) for rank, raw in enumerate(by_index[i])]
             predictions.append(Prediction(input=text, source=sources[i], candidates=candidates,
-                                          neighbours=[vars(n).copy() for n in neighbours[i]]))
+                                          neighbours=[vars(n).copy() for n in neighbours[i]],
+                                          truncated=i in cut, warning=cut.get(i)))
         return predictions
 
     def _check_task(self, wanted: str, method: str) -> None:
         if self.task and self.task != wanted:
             logger.warning("%s was fine-tuned for %s; %s() asks it for %s", self.name or "this checkpoint",
                            self.task, method, wanted)
+
+
+def _truncated(tokenizer, todo: list[int], model_sources: list[str], settings) -> dict[int, str]:
+    """{input index: warning} for the inputs the model will read only in part, and one log line counting them.
+
+    Generation cuts every source to ``settings.max_source_length`` tokens as training did; without this the
+    cut is silent and a caption of half a molecule looks like a caption of the whole one.
+    """
+    from ada_t5.generation import source_lengths
+
+    limit = settings.max_source_length
+    cut = {i: f"input truncated: the model read the first {limit:,} of its {length:,} tokens"
+           for i, length in zip(todo, source_lengths(tokenizer, model_sources, settings)) if length > limit}
+    if cut:
+        logger.warning("%d of %d inputs are longer than the source limit (%d tokens) and were truncated; their "
+                       "results carry a warning", len(cut), len(todo), limit)
+    return cut
 
 
 def _as_list(values) -> list[str]:

@@ -137,3 +137,29 @@ def test_loop_guards_are_api_options(captioner, test_rows):
     assert [p.text for p in guarded] != plain  # the option reaches the decoder (its ban: tests/test_generation.py)
     with pytest.raises(ValueError, match="repetition_penalty must be above 0"):
         captioner.caption(smiles, repetition_penalty=0)
+
+
+def _tokens(model, text: str) -> int:
+    return len(model.tokenizer(text)["input_ids"])  # as generation encodes it: </s> included
+
+
+def test_inputs_longer_than_the_source_limit_are_flagged_per_input(captioner, designer, caplog):
+    long_smiles = "CCO" * 400  # a valid chain far above 512 tokens
+    length = _tokens(captioner, long_smiles)
+    assert length > 512
+    with caplog.at_level("WARNING", logger="ada_t5.inference"):
+        short, long = captioner.caption(["CCO", long_smiles], max_new_tokens=8)
+    assert not short.truncated and short.warning is None and short.to_dict()["warning"] is None
+    assert long.truncated and long.warning == f"input truncated: the model read the first 512 of its {length:,} tokens"
+    assert long.to_dict()["truncated"] is True and long.candidates  # still decoded, from its first 512 tokens
+    assert [r.getMessage() for r in caplog.records if "source limit" in r.getMessage()] == [
+        "1 of 2 inputs are longer than the source limit (512 tokens) and were truncated; their results carry a warning"]
+
+    # the limit is the model's input as it is encoded (</s> counted): exactly at the limit is not cut, one over is
+    text = "The molecule is a primary alcohol and a member of ethanols."
+    limit = _tokens(designer, text)
+    at, over = designer.generate([text, text + " It is an acid."], max_source_length=limit, max_new_tokens=8)
+    assert not at.truncated and over.truncated and f"first {limit} of its" in over.warning
+    # what the warning claims is what happened: text past the limit does not reach the model
+    same = designer.generate([text + " It is a base."], max_source_length=limit, max_new_tokens=8)[0]
+    assert [c.text for c in same.candidates] == [c.text for c in at.candidates]

@@ -4,7 +4,8 @@ Batch input: ``.tsv`` (header row; the column named by ``--column``, else ``smil
 else a one-column file's only column), ``.jsonl`` (objects with that key, or bare JSON strings), or any other
 suffix read as plain text, one input per line. Batch output by suffix: ``.jsonl`` (each input row with the
 results added) or ``.tsv`` (input columns, then the result columns; tabs and line breaks inside a model output
-are written as spaces).
+are written as spaces; lines end with ``\n``). An input longer than ``--max_source_length`` tokens is
+truncated as in training: its row's ``warning`` column says so, and the summary line counts them.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
                         help="torch.compile the engine's decoder step (CUDA graphs on a GPU)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (for --sample)")
     parser.add_argument("--max_new_tokens", type=int, default=512, help="new tokens at most (default 512)")
+    parser.add_argument("--max_source_length", type=int, default=512,
+                        help="input tokens the model reads (default 512, as in training); longer inputs are "
+                             "truncated and flagged with a warning")
     parser.add_argument("--batch_size", type=int, default=32, help="inputs per generation batch")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1 ...")
     parser.add_argument("--dtype", default="auto", choices=("auto", "bf16", "fp32"),
@@ -145,6 +149,7 @@ def result_fields(prediction, kind: str, n: int) -> dict:
             if kind == "generate":
                 fields[f"valid_{j + 1}"] = bool(c and c.valid)
     fields["error"] = prediction.error or ""
+    fields["warning"] = prediction.warning or ""
     return fields
 
 
@@ -182,6 +187,8 @@ def print_results(predictions, kind: str, out=None) -> None:
         if prediction.error:
             print(f"  ! invalid input: {prediction.error}", file=out)
             continue
+        if prediction.warning:
+            print(f"  ! {prediction.warning}", file=out)
         many = len(prediction.candidates) > 1
         for j, c in enumerate(prediction.candidates, 1):
             flag = "" if c.valid is None else ("  (valid)" if c.valid else "  (invalid SMILES)")
@@ -194,6 +201,9 @@ def summary(predictions, kind: str, seconds: float, output: Path | None) -> str:
     parts = [f"{total:,} input(s) in {seconds:.1f} s ({total / max(seconds, 1e-9):.1f}/s)"]
     if flagged:
         parts.append(f"{flagged} invalid input(s) flagged")
+    truncated = sum(p.truncated for p in predictions)
+    if truncated:
+        parts.append(f"{truncated} input(s) truncated (see their warning)")
     if kind == "generate":
         decoded = [p for p in predictions if p.error is None]
         if decoded:
@@ -235,7 +245,7 @@ def run_model_command(args: argparse.Namespace, kind: str) -> int:
     options = dict(n=args.n, num_beams=args.num_beams, do_sample=args.sample, temperature=args.temperature,
                    top_p=args.top_p, repetition_penalty=args.repetition_penalty,
                    no_repeat_ngram_size=args.no_repeat_ngram_size, stop_repeats=args.stop_repeats,
-                   max_new_tokens=args.max_new_tokens,
+                   max_new_tokens=args.max_new_tokens, max_source_length=args.max_source_length,
                    batch_size=args.batch_size,
                    on_invalid="flag" if args.on_invalid == "flag" else "raise", seed=args.seed, progress=True)
     started = time.perf_counter()

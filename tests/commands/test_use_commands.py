@@ -75,6 +75,28 @@ def test_caption_batch_reports_the_line_of_an_invalid_input(captioner_dir, tmp_p
     assert "line 2" in capsys.readouterr().err and not (tmp_path / "o.tsv").exists()
 
 
+def test_caption_batch_flags_truncated_inputs_in_tsv_and_jsonl(captioner_dir, tmp_path, capsys):
+    """An input longer than --max_source_length is cut as in training: its row says so, the summary counts it."""
+    source = tmp_path / "molecules.txt"
+    source.write_text("CCO\n" + "CCO" * 40 + "\n", encoding="utf-8")
+    for suffix in ("tsv", "jsonl"):
+        target = tmp_path / f"captions.{suffix}"
+        assert main(["caption", "--model", captioner_dir, "--input", str(source), "--output", str(target),
+                     "--max_source_length", "16", "--max_new_tokens", "8"]) == 0
+        assert "2 input(s)" in (err := capsys.readouterr().err) and "1 input(s) truncated" in err
+        if suffix == "tsv":
+            assert b"\r" not in target.read_bytes()  # rows end with \n, as every other file the project writes
+            with open(target, encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+        else:
+            rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+        assert rows[0]["warning"] == ""
+        assert rows[1]["warning"].startswith("input truncated: the model read the first 16 of its ")
+    assert main(["caption", "--model", captioner_dir, "CCO" * 40, "--max_source_length", "16",
+                 "--max_new_tokens", "8"]) == 0
+    assert "  ! input truncated: the model read the first 16 of its" in capsys.readouterr().out
+
+
 def test_generate_batch_jsonl_to_tsv_with_validity_ranking(designer_dir, demo_splits, tmp_path, capsys):
     descriptions = list(demo_splits["test"].select(range(8))["description"])
     source = tmp_path / "descriptions.jsonl"
