@@ -292,7 +292,8 @@ def run_arm(args, task: str, arm: str, rows: int | None) -> ArmResult:
             pool.write_text("\n".join(lines) + "\n", encoding="utf-8")
             cmd[cmd.index("--pool") + 1] = str(pool)
         answer_minutes = _run(cmd, folder / "run.log")
-        notes.append(f"answering the test rows took {answer_minutes:.1f} min (reranking: fitting included)")
+        fitting = " (fitting the weights on validation rows included)" if arm != "retrieval" else ""
+        notes.append(f"answering the test rows took {answer_minutes:.1f} min{fitting}")
         score = [sys.executable, "-m", "ada_t5.cli", "evaluate", str(output), "-o", str(folder / "test_metrics.json")]
         if task == "mol2text":
             score += ["--text-tokenizer", args.text_tokenizer]
