@@ -200,6 +200,9 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
     generation_no_repeat_ngram_size: int = field(default=0, metadata={
         "help": "forbid repeating any n-gram of this size (0: off); cuts loops but also legitimate repeats, "
                 "e.g. ring SMILES"})
+    generation_rank_by_facts: int = field(default=0, metadata={
+        "help": "mol2text test predictions: decode this many beam candidates per molecule and answer with the one "
+                "stating the fewest facts RDKit refutes (0: off; validation is unaffected; docs/metrics.md)"})
     generation_engine: bool = field(default=True, metadata={
         "help": "validate and test with the continuous-batching engine (greedy/sampling; a finished row's slot is "
                 "refilled at once, so one looping row no longer holds a whole batch); false: batched model.generate"})

@@ -126,8 +126,12 @@ class AdaT5:
                 temperature: float = 1.0, top_p: float = 1.0, repetition_penalty: float = 1.0,
                 no_repeat_ngram_size: int = 0, stop_repeats: int = 0, max_new_tokens: int = 512,
                 max_source_length: int = 512, batch_size: int = 32, on_invalid: str = "raise",
-                canonicalize_inputs: bool = False, seed: int | None = None, progress: bool = False) -> list[Prediction]:
-        """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each."""
+                canonicalize_inputs: bool = False, rank_by_facts: bool = False, seed: int | None = None,
+                progress: bool = False) -> list[Prediction]:
+        """Describe molecules (mol2text). One :class:`Prediction` per SMILES, ``n`` candidate captions each.
+
+        ``rank_by_facts`` (with ``n`` >= 2): candidates ordered by how many stated facts RDKit refutes on the input
+        molecule (:mod:`ada_t5.metrics.facts`), fewest first, the model's order among equals."""
         from ada_t5 import chem
 
         self._check_task("mol2text", "caption")
@@ -147,6 +151,13 @@ class AdaT5:
                                 stop_repeats=stop_repeats, max_new_tokens=max_new_tokens,
                                 max_source_length=max_source_length, batch_size=batch_size, seed=seed,
                                 progress=progress)
+        if rank_by_facts:
+            from ada_t5.metrics.facts import order_by_refuted_facts
+
+            for prediction in predictions:
+                if len(prediction.candidates) > 1:
+                    order = order_by_refuted_facts([c.text for c in prediction.candidates], prediction.input)
+                    prediction.candidates = [prediction.candidates[i] for i in order]
         return predictions
 
     def generate(self, descriptions: str | Sequence[str], *, n: int = 1, num_beams: int = 1,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ada_t5.generation import GenerationSettings, generate_sharded
@@ -34,9 +34,12 @@ class SplitResult:
 def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
                   output_dir: str | Path | None = None, settings: GenerationSettings | None = None,
                   metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5,
-                  augment=None) -> SplitResult:
+                  augment=None, rank_by_facts: int = 0) -> SplitResult:
     """Generate for every row of ``dataset`` (raw ``smiles``/``description`` columns) and score it.
 
+    ``rank_by_facts`` (mol2text, N >= 2): decode N beam candidates per molecule and answer with the one stating
+    the fewest facts RDKit refutes (:func:`ada_t5.metrics.facts.order_by_refuted_facts`; the beam order among
+    equals); the candidates file keeps all N in that order.
     ``augment``: a retrieval-augmented checkpoint's :class:`ada_t5.rag.Augmenter`; the model is given the
     augmented sources, the files keep the original ones and the neighbours go to ``<split>_neighbours.jsonl``.
     Under a multi-process launch every rank generates a shard; only the main process scores and writes.
@@ -49,6 +52,9 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     sources = list(dataset[task.source_column])
     references = list(dataset[task.target_column])
     settings = settings or GenerationSettings()
+    if rank_by_facts >= 2 and task.name == "mol2text":
+        settings = replace(settings, num_beams=max(settings.num_beams, rank_by_facts),
+                           num_return_sequences=rank_by_facts)
     molecule_format = getattr(model.config, "molecule_format", "smiles")
     model_sources, format_notes = to_model_format(sources, task.name, molecule_format)
     from ada_t5.molecule_format import constrain_to_selfies
@@ -58,6 +64,11 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
     candidates = generate_sharded(model, tokenizer, model_sources, settings, progress=progress,
                                   desc=f"generating {split}")
     candidates = from_model_format(candidates, task.name, molecule_format)
+    if rank_by_facts >= 2 and task.name == "mol2text":
+        from ada_t5.metrics.facts import order_by_refuted_facts
+
+        candidates = [[texts[i] for i in order_by_refuted_facts(texts, smiles)]
+                      for texts, smiles in zip(candidates, sources)]
     outputs = [texts[0] for texts in candidates]
     state = PartialState()
     result = SplitResult(split=split, task=task.name, predictions_path=None, metrics_path=None, metrics={})
@@ -84,6 +95,8 @@ def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "
         result.metrics_path = output_dir / f"{split}_metrics.json"
         payload = {"task": task.name, "split": split, "num_examples": len(outputs), **result.metrics,
                    "notes": result.notes, "decoding": settings.decoding_options()}
+        if rank_by_facts >= 2 and task.name == "mol2text":
+            payload["decoding"]["rank_by_facts"] = rank_by_facts
         if result.fact_check is not None:
             payload["ada_t5_fact_check"] = result.fact_check
         result.metrics_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

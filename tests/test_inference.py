@@ -163,3 +163,18 @@ def test_inputs_longer_than_the_source_limit_are_flagged_per_input(captioner, de
     # what the warning claims is what happened: text past the limit does not reach the model
     same = designer.generate([text + " It is a base."], max_source_length=limit, max_new_tokens=8)[0]
     assert [c.text for c in same.candidates] == [c.text for c in at.candidates]
+
+
+def test_rank_by_facts_orders_captions_by_refuted_facts_keeping_model_order(captioner, test_rows):
+    from ada_t5.metrics.facts import check_caption
+
+    smiles = list(test_rows["smiles"])
+    plain = captioner.caption(smiles, n=4, max_new_tokens=48)
+    ranked = captioner.caption(smiles, n=4, max_new_tokens=48, rank_by_facts=True)
+    moved = 0
+    for source, before, after in zip(smiles, plain, ranked):
+        assert sorted(c.text for c in before.candidates) == sorted(c.text for c in after.candidates)
+        keys = [(len(check_caption(c.text, source).wrong), c.rank) for c in after.candidates]
+        assert keys == sorted(keys)  # fewest refuted facts first, the model's order among equals
+        moved += [c.rank for c in after.candidates] != [c.rank for c in before.candidates]
+    assert moved, "no row was reordered: the check would pass with ranking switched off"

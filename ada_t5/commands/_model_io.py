@@ -251,7 +251,8 @@ def run_model_command(args: argparse.Namespace, kind: str) -> int:
     started = time.perf_counter()
     try:
         if kind == "caption":
-            predictions = model.caption(inputs.texts, canonicalize_inputs=args.canonicalize, **options)
+            predictions = model.caption(inputs.texts, canonicalize_inputs=args.canonicalize,
+                                        rank_by_facts=args.rank_by_facts, **options)
         else:
             predictions = model.generate(inputs.texts, rank_valid_first=args.rank_valid_first, **options)
     except InvalidInputError as error:

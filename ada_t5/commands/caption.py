@@ -16,6 +16,8 @@ from ada_t5.commands._model_io import add_model_arguments, run_model_command
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser, "caption")
+    parser.add_argument("--rank_by_facts", action="store_true",
+                        help="with -n >= 2: candidates ordered by how many stated facts RDKit refutes, fewest first")
     parser.add_argument("--canonicalize", action="store_true",
                         help="give the model RDKit's canonical SMILES instead of the input as written")
 

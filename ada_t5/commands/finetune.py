@@ -173,7 +173,8 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         test_result = predict_split(trainer.model, tokenizer, splits["test"], task, split="test",
                                     output_dir=output_dir, settings=settings, metric_kwargs=test_metric_kwargs,
                                     num_examples=eval_args.num_examples_to_show,
-                                    progress=not training_args.disable_tqdm, augment=augmenter)
+                                    progress=not training_args.disable_tqdm, augment=augmenter,
+                                    rank_by_facts=training_args.generation_rank_by_facts)
     result = FinetuneResult(output_dir=output_dir, train_metrics=train_output.metrics,
                             best_checkpoint=trainer.state.best_model_checkpoint,
                             best_metric=trainer.state.best_metric, test=test_result)

@@ -40,6 +40,9 @@ class ScoringArguments:  # what to score and how to decode (not a test case, wha
     repetition_penalty: float = field(default=1.0, metadata={
         "help": "divide the logits of already generated tokens by this (1.0: off)"})
     no_repeat_ngram_size: int = field(default=0, metadata={"help": "forbid repeating any n-gram of this size (0: off)"})
+    rank_by_facts: int = field(default=0, metadata={
+        "help": "mol2text: decode N beam candidates per molecule and answer with the one stating the fewest facts "
+                "RDKit refutes (0: off; docs/metrics.md)"})
     engine: bool = field(default=True, metadata={
         "help": "decode on the continuous-batching engine (greedy/sampling; outputs equal model.generate's); "
                 "false: batched model.generate. Beams and --no_repeat_ngram_size always use model.generate"})
@@ -109,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                                                else "runs/test")
     augment = Augmenter.from_checkpoint(test_args.checkpoint) if os.path.isdir(test_args.checkpoint) else None
     result = predict_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
-                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment)
+                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment,
+                           rank_by_facts=test_args.rank_by_facts)
     rows = len(splits[test_args.split])
     print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({rows:,} rows):"))
     if format_fact_line(result):

@@ -437,6 +437,13 @@ def fact_check(captions: Sequence[str], smiles: Sequence[str]) -> tuple[dict, li
     return aggregate, checks
 
 
+def order_by_refuted_facts(captions: Sequence[str], smiles: str) -> list[int]:
+    """Candidate captions of one molecule, as indices: fewest facts RDKit refutes first, the given (model's) order
+    among equals. Choosing the first is fact-checked decoding: what it cannot verify, it does not reward."""
+    refuted = [len(check_caption(caption, smiles).wrong) for caption in captions]
+    return sorted(range(len(captions)), key=lambda i: (refuted[i], i))
+
+
 def format_fact_summary(aggregate: dict) -> str:
     """One line: "fact precision 0.953 (1,234 of 1,295 stated facts; formula 0.41, ring 0.99, ...)"."""
     if aggregate.get("precision") is None:

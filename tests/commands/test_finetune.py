@@ -264,3 +264,21 @@ def test_test_script_scores_a_test_file_without_a_train_split(finished_run, tmp_
                        "--test_file", str(folder / "test.txt"), "--max_new_tokens", "16",
                        "--predictions_dir", str(tmp_path / "out"), "--text_tokenizer", "simple", "--meteor", "false"])
     assert read_predictions(tmp_path / "out" / "test_predictions.tsv").inputs == list(rows["smiles"])
+
+
+def test_test_script_ranks_beam_candidates_by_refuted_facts(finished_run, tmp_path):
+    """--rank_by_facts N: N beam candidates a molecule; the scored output is the one with the fewest refuted facts."""
+    from ada_t5.metrics import read_predictions
+    from ada_t5.metrics.facts import check_caption
+
+    output_dir, _ = finished_run
+    test_command.main([DEMO, "--checkpoint", str(output_dir), "--task", "mol2text", "--max_test_samples", "8",
+                       "--max_new_tokens", "40", "--predictions_dir", str(tmp_path / "ranked"), "--rank_by_facts", "4",
+                       "--text_tokenizer", "simple", "--meteor", "false"])
+    rows = [json.loads(line) for line in (tmp_path / "ranked" / "test_candidates.jsonl").read_text().splitlines()]
+    scored = read_predictions(tmp_path / "ranked" / "test_predictions.tsv").outputs
+    for row, output in zip(rows, scored):
+        refuted = [len(check_caption(c, row["input"]).wrong) for c in row["candidates"]]
+        assert len(refuted) == 4 and refuted == sorted(refuted) and output == row["candidates"][0]
+    decoding = json.loads((tmp_path / "ranked" / "test_metrics.json").read_text())["decoding"]
+    assert decoding["rank_by_facts"] == 4 and decoding["num_beams"] == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ada_t5.metrics.facts import check_caption, fact_check, format_fact_summary
+from ada_t5.metrics.facts import check_caption, fact_check, format_fact_summary, order_by_refuted_facts
 
 
 def _verdicts(caption: str, smiles: str) -> list[tuple[str, str, bool]]:
@@ -122,3 +122,11 @@ def test_molt5_example_predictions(shared_data):
     assert wrong == [(6, "a sulfoxide")]
     assert "S(=O)" not in predictions.inputs[6] and "SC(F)(F)F" in predictions.inputs[6]
     assert outputs["precision"] == pytest.approx((outputs["facts"] - 1) / outputs["facts"])
+
+
+def test_candidates_order_by_refuted_facts_then_by_the_models_order():
+    captions = ["The molecule is a pyridine carrying a carboxylic acid group.",  # two facts refuted for phenol
+                "The molecule contains a benzene ring and a nitro group.",  # one refuted
+                "The molecule is a member of phenols.",  # none refuted
+                "The molecule is an organic compound."]  # nothing checkable: none refuted either
+    assert order_by_refuted_facts(captions, "c1ccccc1O") == [2, 3, 1, 0]
