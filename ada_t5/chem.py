@@ -7,10 +7,11 @@ raising, and RDKit's own stderr chatter is silenced, because model outputs are r
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
 from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import AllChem, MACCSkeys
+from rdkit.Chem import MACCSkeys, rdFingerprintGenerator
 
 
 @contextlib.contextmanager
@@ -67,14 +68,22 @@ def rdk_fingerprint(mol: Chem.Mol):
     return Chem.RDKFingerprint(mol)
 
 
+@functools.cache
+def morgan_generator(radius: int = 2, n_bits: int = 2048):
+    """RDKit's Morgan fingerprint generator, one per setting. It replaces the deprecated
+    ``GetMorganFingerprint`` / ``GetMorganFingerprintAsBitVect`` with the same values (same sparse ids and
+    counts, same bits: checked on RDKit's 5,000 shipped molecules, and by the MolT5-literal metric tests)."""
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
+
+
 def morgan_count_fingerprint(mol: Chem.Mol, radius: int = 2):
     """The count-based (unhashed, sparse) Morgan fingerprint MolT5 uses, not the bit vector."""
-    return AllChem.GetMorganFingerprint(mol, radius)
+    return morgan_generator(radius).GetSparseCountFingerprint(mol)
 
 
 def morgan_bit_fingerprint(mol: Chem.Mol, radius: int = 2, n_bits: int = 2048):
     """A Morgan bit vector, for bulk similarity search (retrieval), where speed matters more."""
-    return AllChem.GetMorganFingerprintAsBitVect(mol, radius, nBits=n_bits)
+    return morgan_generator(radius, n_bits).GetFingerprint(mol)
 
 
 def tanimoto(fp_a, fp_b) -> float:

@@ -45,14 +45,8 @@ worker processes for big files (default: all available cores from 20,000 rows up
 
 MolT5's doubled backslashes
 ---------------------------
-MolT5's ChEBI-20 TSV stores a ``\\`` bond as two backslash characters (``C/C=C\\\\C``), and the paper's
-ChEBI-20 JSON keeps them (``\\\\\\\\`` in JSON); PCdes and other sources use the standard single one. RDKit
-parses both spellings to the identical molecule (same canonical SMILES and InChI on every ChEBI-20
-validation/test row). ``smiles_backslashes="keep"`` (the default) reads the string exactly as stored,
-because MolT5 and the paper trained and scored on those strings, and the character-level metrics of the
-published numbers (BLEU, Levenshtein, exact match) depend on them. ``"unescape"`` rewrites ``\\\\`` to
-``\\`` with :func:`ada_t5.chem.unescape_backslashes`, giving standard SMILES for other tools; it leaves
-single backslashes alone, so it is safe on any file.
+``smiles_backslashes="keep"`` (the default) reads MolT5's doubled ``\\`` bonds exactly as stored, ``"unescape"``
+rewrites them with :func:`ada_t5.chem.unescape_backslashes`; why the default keeps them: README, "Data".
 
 Splits and the embedded demo
 ----------------------------

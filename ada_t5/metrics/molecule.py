@@ -6,7 +6,7 @@ Definitions (MolT5): BLEU is NLTK ``corpus_bleu`` over characters (default weigh
 whose output and reference both parse and have equal ``Chem.MolToInchi``, over all rows; Levenshtein is the mean
 ``Levenshtein.distance(output, reference)`` of the raw strings over all rows; validity is the share of outputs
 ``Chem.MolFromSmiles`` accepts (``''`` parses to an empty molecule and so counts as valid, as in MolT5);
-MACCS / RDK (``RDKFingerprint``) / Morgan (count-based ``GetMorganFingerprint``, radius 2) Tanimoto
+MACCS / RDK (``RDKFingerprint``) / Morgan (count-based, as ``GetMorganFingerprint``, radius 2) Tanimoto
 similarities are averaged (``np.mean``) over rows with a valid output.
 
 Speed without changing values: each distinct SMILES is parsed once and its InChI, fingerprints and canonical

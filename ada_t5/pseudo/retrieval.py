@@ -45,17 +45,11 @@ class Neighbours:
     similarities: tuple[float, ...]
 
 
-def _generator(radius: int, n_bits: int):
-    from rdkit.Chem import rdFingerprintGenerator
-
-    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-
-
 def on_bits(smiles: Sequence[str], radius: int = 2, n_bits: int = 2048) -> list[np.ndarray]:
     """The on-bit positions (int16, sorted) of each SMILES' Morgan fingerprint; empty for an unparseable one."""
     from ada_t5 import chem
 
-    gen = _generator(radius, n_bits)
+    gen = chem.morgan_generator(radius, n_bits)
     out = []
     with chem.quiet_rdkit():
         for s in smiles:
