@@ -109,14 +109,12 @@ def _pairwise_text(texts: Sequence[str]) -> np.ndarray:
 
 def _pairwise_molecules(smiles: Sequence[str]) -> np.ndarray:
     from rdkit import DataStructs
-    from rdkit.Chem import rdFingerprintGenerator
 
     from ada_t5 import chem
 
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
     with chem.quiet_rdkit():
         mols = [chem.mol_from_smiles(s) for s in smiles]
-    fps = [generator.GetFingerprint(m) if m is not None else None for m in mols]
+    fps = [chem.morgan_bit_fingerprint(m) if m is not None else None for m in mols]
     k = len(smiles)
     sims = np.eye(k)
     for i in range(k):
