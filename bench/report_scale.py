@@ -11,7 +11,8 @@ checkout's ``ada_t5.report``, then opens it ``--runs`` times in headless Chromiu
                                           the first page's drawings decoded and a frame requested after)
 
 A report built by another version (the old one, with every drawing inline) is measured with ``--html FILE``
-(``--task`` names its task); it has no marks, so "first page drawn" is the load event (every image loaded).
+(``--task`` names its task); it has no marks, so "first page drawn" is the load event (every image loaded),
+waited for ``--load_timeout`` seconds at most (``loaded_within_limit: false`` when it did not come).
 
     python bench/report_scale.py                                  # both tasks, full files
     python bench/report_scale.py --task text2mol --rows 500
@@ -41,7 +42,7 @@ TIMINGS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const mark = name => { const m = performance.getEntriesByName(name, 'mark')[0]; return m ? m.startTime : null; };
   return {first_paint: paint['first-paint'] ?? null, first_contentful_paint: paint['first-contentful-paint'] ?? null,
-          dom_content_loaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+          dom_content_loaded: nav.domContentLoadedEventEnd || null, load: nav.loadEventEnd || null,
           rows_shown: mark('ada-t5:rows-shown'), first_page_drawn: mark('ada-t5:first-page-drawn'),
           rows_in_report: +document.body.dataset.rows, images_in_document: document.images.length,
           images_loaded: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length};
@@ -55,6 +56,8 @@ def parse_args(argv=None):
     p.add_argument("--rows", type=int, default=None, help="only the first N rows (default: the whole file)")
     p.add_argument("--html", type=Path, default=None, help="measure this already-built report (one --task)")
     p.add_argument("--runs", type=int, default=3, help="page loads per report; medians are reported")
+    p.add_argument("--load_timeout", type=float, default=600,
+                   help="seconds to wait for the load event of a report without marks (--html); then noted")
     p.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     p.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "report_scale.json")
     return p.parse_args(argv)
@@ -70,8 +73,8 @@ def build(task: str, data_dir: Path, rows: int | None, out: Path) -> dict:
     return {"build_s": round(time.perf_counter() - started, 1)}
 
 
-def open_times(html: Path, chromium: str, runs: int) -> dict:
-    from playwright.sync_api import sync_playwright
+def open_times(html: Path, chromium: str, runs: int, load_timeout: float) -> dict:
+    from playwright.sync_api import TimeoutError as LoadTimeout, sync_playwright
 
     results = []
     with sync_playwright() as driver:
@@ -81,22 +84,32 @@ def open_times(html: Path, chromium: str, runs: int) -> dict:
             page = context.new_page()
             page.set_default_timeout(600_000)
             started = time.perf_counter()
-            page.goto(html.resolve().as_uri(), wait_until="load")
+            page.goto(html.resolve().as_uri(), wait_until="commit")
+            page.wait_for_function("performance.getEntriesByType('paint').length > 0", polling=50)
+            timing = {"loaded_within_limit": True}
             if page.evaluate("document.getElementById('data') !== null"):  # this version: wait for its drawings
                 page.wait_for_function("document.body.dataset.ready === '1' || !!document.body.dataset.error")
                 error = page.evaluate("document.body.dataset.error || ''")
                 assert not error, error
+            else:  # every drawing inline: the page is complete at its load event, if it comes
+                try:
+                    page.wait_for_load_state("load", timeout=load_timeout * 1000)
+                except LoadTimeout:
+                    timing["loaded_within_limit"] = False
             wall = time.perf_counter() - started
             page.wait_for_timeout(200)  # let the paint entries be recorded
-            timing = page.evaluate(TIMINGS)
-            timing["wall_until_drawn_ms"] = round(wall * 1000)
+            timing.update(page.evaluate(TIMINGS))
+            timing["wall_until_drawn_ms"] = round(wall * 1000) if timing["loaded_within_limit"] else None
             results.append(timing)
             context.close()
         browser.close()
     summary = {}
     for key in results[0]:
         values = [r[key] for r in results if r[key] is not None]
-        summary[key] = round(statistics.median(values)) if values else None
+        if key == "loaded_within_limit":
+            summary[key] = all(values)
+        else:
+            summary[key] = round(statistics.median(values)) if values else None
     summary["runs"] = runs
     return summary
 
@@ -122,7 +135,7 @@ def main(argv=None) -> int:
                 html = Path(folder) / f"{task}.html"
                 entry = build(task, args.data_dir, args.rows, html)
             entry["size_mb"] = round(html.stat().st_size / 1e6, 2)
-            entry.update(open_times(html, args.chromium, args.runs))
+            entry.update(open_times(html, args.chromium, args.runs, args.load_timeout))
             record["reports"][task] = entry
             print(task, json.dumps(entry), flush=True)
     record["load_average_at_end"] = os.getloadavg()

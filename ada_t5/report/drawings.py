@@ -15,7 +15,7 @@ import re
 
 IMAGE_SIZE = (260, 190)
 
-_ELEMENT = re.compile(r"<(path|text|ellipse)\b([^>]*?)(?:/>|>([^<]*)</\1>)", re.S)
+_ELEMENT = re.compile(r"<(path|text|ellipse)\b([^>]*?)(?:/>|>([^<]*)</\1>)", re.DOTALL)
 _ATTRIBUTE = re.compile(r"([\w:-]+)='([^']*)'")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PATH_COMMAND = re.compile(r"\s*([A-Za-z])\s*")
@@ -76,8 +76,9 @@ def compact_svg(smiles: str | None) -> str | None:
             anchor = style.get("text-anchor", "start")
             extra = "" if anchor == "start" else f" text-anchor='{anchor}'"
             # the label is RDKit's own XML text (element symbols, charges, H counts), kept as RDKit escaped it
-            items.append((("text",), f"<text x='{x}' y='{y}' fill='{style.get('fill', '#000000')}' "
-                                     f"font-size='{size}'{extra}>{text or ''}</text>"))
+            label = (f"<text x='{x}' y='{y}' fill='{style.get('fill', '#000000')}' "
+                     f"font-size='{size}'{extra}>{text or ''}</text>")
+            items.append((("text",), label))
         else:  # ellipses (radicals, some highlights): kept with their attributes, numbers rounded
             items.append((("other",), _NUMBER.sub(_round, match.group(0))))
     parts, at = [], 0

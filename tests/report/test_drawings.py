@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ada_t5.report.drawings import IMAGE_SIZE, _rdkit_svg, compact_svg, svg_document
 
