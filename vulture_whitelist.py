@@ -22,6 +22,7 @@ _._load_lemma_pos_offset_map
 _.on_prediction_step
 _.on_evaluate
 _.on_step_end
+_.on_train_begin
 control
 _.log_message
 _.do_POST

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
@@ -94,36 +95,105 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def one_process_losses(tmp_path_factory):
+def one_batch_of_8(tmp_path_factory):
+    """One process, one batch of the 8 rows a step: the run a data-parallel job of 2 x 4 rows stands in for."""
     output_dir = tmp_path_factory.mktemp("one") / "run"
     _run(output_dir, *SAME_JOB, "--per_device_train_batch_size", "8")
-    return _losses(output_dir)
+    return output_dir
+
+
+@pytest.fixture(scope="module")
+def accumulated_2x4(tmp_path_factory):
+    """One process, the same 8 rows a step in two accumulated halves of 4: exactly what 2 ranks x 4 rows compute.
+
+    A data-parallel rank's loss is the mean over its own tokens, and DDP averages the ranks' gradients; gradient
+    accumulation averages the halves' means the same way. One batch of 8 instead takes the mean over all tokens
+    (the halves hold different numbers of tokens), so its weights differ from the job's by more than rounding.
+    """
+    from commands.distributed_pretrain import RecordStart
+
+    output_dir = tmp_path_factory.mktemp("accumulated") / "run"
+    _run(output_dir, *SAME_JOB, "--per_device_train_batch_size", "4", "--gradient_accumulation_steps", "2",
+         callbacks=[RecordStart()])
+    return output_dir
 
 
 def _two_processes(output_dir: Path, *extra: str, env=None):
-    command = [*TORCHRUN, str(REPO / "scripts" / "pretrain.py"), DEMO, *SAME_JOB, "--per_device_train_batch_size",
-               "4", "--use_cpu", "true", "--output_dir", str(output_dir), *extra]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+    command = [*TORCHRUN, str(REPO / "tests" / "commands" / "distributed_pretrain.py"), DEMO, *SAME_JOB,
+               "--per_device_train_batch_size", "4", "--use_cpu", "true", "--output_dir", str(output_dir), *extra]
+    # the limit is a safety net: DeepSpeed compiles its CPU ops on first use, and a busy 2-core machine is slow
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("ada-t5 pre-training finished") == 1  # one summary, from the main process
-    return _losses(output_dir)
+    return output_dir
 
 
-def test_two_processes_train_as_one_data_parallel_job(tmp_path, one_process_losses):
-    losses = _two_processes(tmp_path / "ddp")
-    assert len(losses) == len(one_process_losses) == 3
-    # the same rows per step; only the mean over tokens differs (per-rank means, averaged)
-    assert losses == pytest.approx(one_process_losses, rel=2e-2)
+def weight_gap(run: Path, reference: Path) -> float:
+    """Largest weight difference between two runs' final models, as a fraction of the largest change training
+    made to the reference's weights (from the same initial weights)."""
+    initial = load_file(reference / "initial.safetensors")
+    expected = load_file(reference / "model.safetensors")
+    got = load_file(run / "model.safetensors")
+    assert got.keys() >= expected.keys()  # DeepSpeed also writes the tied embedding's copies (encoder/decoder)
+    assert all(torch.equal(initial[name], start) for name, start in load_file(run / "initial.safetensors").items()
+               if name in initial)  # the same start: differences below come from training alone
+    change = max((expected[name] - initial[name]).abs().max().item() for name in expected)
+    assert change > 1e-4  # trained, not a comparison of two untouched models
+    return max((got[name] - expected[name]).abs().max().item() for name in expected) / change
 
 
-def test_deepspeed_zero2_trains_as_one_process(tmp_path, one_process_losses):
+def float32_gap(run: Path, reference: Path) -> float:
+    """Largest weight difference between two runs, per tensor in units of float32's resolution at that tensor's
+    scale (eps x its largest weight): about 1 means the runs differ only in the last bits."""
+    expected = load_file(reference / "model.safetensors")
+    got = load_file(run / "model.safetensors")
+    eps = torch.finfo(torch.float32).eps
+    return max(((got[name] - t).abs().max() / (eps * t.abs().max())).item() for name, t in expected.items())
+
+
+def test_two_processes_train_as_one_data_parallel_job(tmp_path, accumulated_2x4, one_batch_of_8):
+    """3 AdamW steps of 2 ranks x 4 rows end on the weights of one process running the same 8 rows a step."""
+    run = _two_processes(tmp_path / "ddp")
+    gap = weight_gap(run, accumulated_2x4)
+    print(f"ddp vs one process (2 x 4 accumulated): max weight difference {gap:.2e} of the change")
+    assert gap < 1e-5
+    # the logged loss is the ranks' mean, as accumulation's; a mis-scaled loss (e.g. Trainer handing T5 a token
+    # count it ignores, see modeling.build_model) would double both, but not one batch of 8's
+    assert _losses(run) == pytest.approx(_losses(accumulated_2x4), rel=1e-6)
+    assert _losses(run) == pytest.approx(_losses(one_batch_of_8), rel=2e-2)
+
+
+def test_weight_check_fails_without_gradient_all_reduce(tmp_path, accumulated_2x4):
+    """The negative control: each rank steps on its own 4 rows (DDP's all-reduce skipped), and the check above
+    sees it at once."""
+    run = _two_processes(tmp_path / "no_sync", env={"ADA_T5_TEST_NO_SYNC": "1"})
+    gap = weight_gap(run, accumulated_2x4)
+    print(f"ddp without all-reduce vs one process: max weight difference {gap:.2e} of the change")
+    assert gap > 1e-2
+
+
+def test_deepspeed_zero2_trains_as_one_process(tmp_path, accumulated_2x4):
+    """ZeRO-2 (gradients reduced and optimizer state sharded by DeepSpeed) ends on the same weights, with the
+    Trainer's AdamW and its parameter groups: no weight decay on layer norms, as without DeepSpeed."""
     pytest.importorskip("deepspeed")
     # DeepSpeed's CPU accelerator (gloo, its own compiled ops: ~1-2 min the first time, cached after)
-    losses = _two_processes(tmp_path / "zero2", "--deepspeed", str(REPO / "configs" / "deepspeed" / "zero2.json"),
-                            env={"DS_ACCELERATOR": "cpu"})
-    assert len(losses) == 3
-    assert losses == pytest.approx(one_process_losses, rel=2e-2)
+    run = _two_processes(tmp_path / "zero2", "--deepspeed", str(REPO / "configs" / "deepspeed" / "zero2.json"),
+                         env={"DS_ACCELERATOR": "cpu"})
+    groups = json.loads((run / "optimizer_groups.json").read_text())
+    assert groups == json.loads((accumulated_2x4 / "optimizer_groups.json").read_text())
+    # the Trainer's rule: no decay for layer norms and for anything named *bias (T5's relative_attention_bias)
+    assert {name for name, decay in groups.items() if decay == 0} == {
+        name for name in groups if "layer_norm" in name or "bias" in name}
+    assert {decay for decay in groups.values()} == {0.0, 0.1}
+    # DeepSpeed steps a flat fp32 copy of the weights with gradients averaged in its own order (pre-divided by
+    # the world size, reduced in buckets), so the last bit of a weight may differ: seen 1.8 eps at each tensor's
+    # scale (6e-5 of the change), against 1.5 x the change when the ranks' gradients are not all-reduced
+    gap, bits = weight_gap(run, accumulated_2x4), float32_gap(run, accumulated_2x4)
+    print(f"zero2 vs one process (2 x 4 accumulated): max weight difference {gap:.2e} of the change, "
+          f"{bits:.1f} eps at the tensor's scale")
+    assert bits < 4 and gap < 1e-3
+    assert _losses(run) == pytest.approx(_losses(accumulated_2x4), rel=1e-6)
 
 
 def test_pseudo_data_pretrains_unchanged(tmp_path, capsys):
