@@ -142,7 +142,9 @@ def rerank(args: argparse.Namespace, task, pool, sources: list[str]) -> list[str
         logger.info("reranking weights %s: validation %s %.4f (retrieval alone among these candidates: %s) on %d rows",
                     weights, "BLEU-4" if task.name == "mol2text" else "BLEU", best,
                     "-" if plain is None else f"{plain:.4f}", len(validation))
-    candidates = reranking.build_candidates(pool, task.name, sources, args.rerank_k, model=model)
+    # the model's feature only where it has a weight: scoring every candidate is most of the time
+    candidates = reranking.build_candidates(pool, task.name, sources, args.rerank_k,
+                                            model=model if weights.model else None)
     outputs = reranking.choose(candidates, weights)
     record = dict(task=task.name, k=args.rerank_k, weights=str(weights), model=args.rerank_model,
                   validation=args.rerank_validation, validation_rows=fitted_rows,

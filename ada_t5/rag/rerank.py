@@ -112,9 +112,10 @@ def _pairwise_molecules(smiles: Sequence[str]) -> np.ndarray:
 
     from ada_t5 import chem
 
+    generator = chem.morgan_generator()  # one generator for the whole list
     with chem.quiet_rdkit():
         mols = [chem.mol_from_smiles(s) for s in smiles]
-    fps = [chem.morgan_bit_fingerprint(m) if m is not None else None for m in mols]
+    fps = [generator.GetFingerprint(m) if m is not None else None for m in mols]
     k = len(smiles)
     sims = np.eye(k)
     for i in range(k):
