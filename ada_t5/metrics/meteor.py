@@ -70,9 +70,10 @@ def load_wordnet(location: WordNetLocation, *, fast: bool = True) -> Any:
         import nltk.data
         from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-        # NLTK 3.10 only opens corpus files below a folder of nltk.data.path
+        # NLTK 3.10 only opens corpus files below a folder of nltk.data.path. Appended, not put first: first
+        # would make this folder the WordNet that `nltk.corpus.wordnet` (any other code in the process) loads.
         if location.nltk_data not in nltk.data.path:
-            nltk.data.path.insert(0, location.nltk_data)
+            nltk.data.path.append(location.nltk_data)
         resource = "corpora/wordnet.zip/wordnet/" if location.zipped else "corpora/wordnet/"
         root = nltk.data.find(resource, paths=[location.nltk_data])
         with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""Fixtures for the metric tests: the shared SciBERT vocab, WordNet and MolT5 prediction files."""
+"""Fixtures for the metric tests: SciBERT vocab, WordNet (a subset here, whole in ../shared), MolT5 predictions."""
 
 from __future__ import annotations
 
@@ -46,7 +46,15 @@ def vocab_txt() -> Path:
 
 @pytest.fixture(scope="session")
 def nltk_data(shared_data: Path) -> Path:
+    """The full WordNet 3.0 (../shared only)."""
     return shared_data / "nltk_wordnet" / "nltk_data"
+
+
+@pytest.fixture(scope="session")
+def wordnet_subset() -> Path:
+    """The WordNet lines METEOR reads for MolT5's caption example (tests/data, see tests/data/SOURCE.md); it gives
+    the full WordNet's METEOR exactly there (tests/metrics/test_meteor.py)."""
+    return FIXTURES / "nltk_wordnet_subset"
 
 
 @pytest.fixture(scope="session")

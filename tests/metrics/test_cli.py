@@ -19,10 +19,10 @@ def _evaluate(*args: str, env: dict | None = None) -> subprocess.CompletedProces
                           text=True, timeout=300, env={**os.environ, **(env or {})})
 
 
-def test_mol2text_file_to_json_and_jsonl(molt5_examples, vocab_txt, nltk_data, tmp_path):
+def test_mol2text_file_to_json_and_jsonl(molt5_examples, vocab_txt, wordnet_subset, tmp_path):
     output, per_example = tmp_path / "metrics.json", tmp_path / "rows.jsonl"
     done = _evaluate(molt5_examples / "smiles2caption_example.txt", "--text-tokenizer", vocab_txt,
-                     "--nltk-data", nltk_data, "--output", output, "--per-example", per_example)
+                     "--nltk-data", wordnet_subset, "--output", output, "--per-example", per_example)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(output.read_text())
     # MolT5's keys, values unchanged, then ada-t5's fact check under its own key
