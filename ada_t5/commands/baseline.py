@@ -9,7 +9,8 @@ with the test molecule's own structure); text2mol answers each test description 
 molecule whose description matches best (BM25). Papers rarely report this floor; on ChEBI-20 it is high.
 
 Reranking (``--rerank_k K``, :mod:`ada_t5.rag.rerank`): the answer is the best of the K nearest neighbours'
-targets by retrieval similarity, consensus among the K and, with ``--rerank_model CHECKPOINT``, the checkpoint's
+targets by retrieval similarity, consensus among the K, the character n-gram closeness of the query to each
+neighbour's source (:mod:`ada_t5.rag.lexical`) and, with ``--rerank_model CHECKPOINT``, the checkpoint's
 likelihood. The weights come from ``--rerank_weights`` or are fitted on ``--rerank_validation`` rows (never on
 the test rows); they are written to ``OUTPUT.rerank.json`` with the validation score of every weight tried.
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rerank_validation_rows", type=int, default=500,
                         help="fit on the first N rows of --rerank_validation")
     parser.add_argument("--rerank_weights", default=None,
-                        help="fixed weights instead of fitting, e.g. retrieval=1,consensus=0.5,model=2")
+                        help="fixed weights instead of fitting, e.g. retrieval=1,consensus=0.5,model=2,lexical=1")
     parser.add_argument("--text_tokenizer", default="auto",
                         help="caption tokenizer for the mol2text fitting objective (BLEU-4 on its tokens)")
 
@@ -125,6 +126,7 @@ def rerank(args: argparse.Namespace, task, pool, sources: list[str]) -> list[str
 
         model = ada_t5.load(args.rerank_model)
         model.task = task.name
+    lexical = reranking.lexical_index(pool, task.name)
     tried, fitted_rows = [], None
     if args.rerank_weights:
         weights = reranking.RerankWeights.parse(args.rerank_weights)
@@ -134,7 +136,7 @@ def rerank(args: argparse.Namespace, task, pool, sources: list[str]) -> list[str
         fitted_rows = len(validation)
         # validation rows are queried as test rows are (no leave-one-out: neither split is in the pool)
         fit_on = reranking.build_candidates(pool, task.name, list(validation[task.source_column]), args.rerank_k,
-                                            model=model)
+                                            model=model, lexical=lexical)
         weights, tried = reranking.fit_weights(task.name, fit_on, list(validation[task.target_column]),
                                                text_tokenizer=args.text_tokenizer, use_model=model is not None)
         best = max(score for _, score in tried)
@@ -144,7 +146,8 @@ def rerank(args: argparse.Namespace, task, pool, sources: list[str]) -> list[str
                     "-" if plain is None else f"{plain:.4f}", len(validation))
     # the model's feature only where it has a weight: scoring every candidate is most of the time
     candidates = reranking.build_candidates(pool, task.name, sources, args.rerank_k,
-                                            model=model if weights.model else None)
+                                            model=model if weights.model else None,
+                                            lexical=lexical if weights.lexical else None)
     outputs = reranking.choose(candidates, weights)
     record = dict(task=task.name, k=args.rerank_k, weights=str(weights), model=args.rerank_model,
                   validation=args.rerank_validation, validation_rows=fitted_rows,

@@ -9,7 +9,10 @@ model's scores. Each candidate gets three features, scaled within its query (z-s
 * ``consensus``: its retrieval-weighted mean similarity to the query's other candidates (captions: mean n-gram
   F1, n = 1..4, on lower-cased words; molecules: Morgan Tanimoto);
 * ``model``: the mean per-token log-probability a checkpoint gives it for this source
-  (:meth:`ada_t5.inference.AdaT5.log_likelihood`), when a model is given.
+  (:meth:`ada_t5.inference.AdaT5.log_likelihood`), when a model is given;
+* ``lexical``: the character n-gram TF-IDF cosine between the query and the candidate's own source (the
+  neighbour's description for text2mol, its SMILES for mol2text; :mod:`ada_t5.rag.lexical`): a second opinion on
+  the neighbour's closeness that matches the fragments chemical names are made of, which word-level BM25 cannot.
 
 The answer is the argmax of the weighted sum. Weights are chosen on validation rows (:func:`fit_weights`, a grid,
 scored by the task's first MolT5 metric: BLEU-4 on SciBERT tokens, or character BLEU), never on the test rows.
@@ -28,14 +31,15 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ada_t5.rag.augment import neighbours_for
+from ada_t5.rag.lexical import CharNgramIndex
 from ada_t5.rag.pool import Neighbour, RetrievalPool
 
 logger = logging.getLogger(__name__)
 
-FEATURES = ("retrieval", "consensus", "model")
-# the grid fit_weights searches: retrieval on or off, consensus and model from off to dominant
-GRID = {"retrieval": (0.0, 1.0), "consensus": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
-        "model": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)}
+FEATURES = ("retrieval", "consensus", "model", "lexical")
+# the grid fit_weights searches: retrieval on or off, the others from off to dominant
+_SCALE = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+GRID = {"retrieval": (0.0, 1.0), "consensus": _SCALE, "model": _SCALE, "lexical": _SCALE}
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,14 @@ class RerankWeights:
     retrieval: float = 1.0
     consensus: float = 0.0
     model: float = 0.0
+    lexical: float = 0.0
 
     def vector(self) -> np.ndarray:
-        return np.array([self.retrieval, self.consensus, self.model], dtype=np.float64)
+        return np.array([self.retrieval, self.consensus, self.model, self.lexical], dtype=np.float64)
 
     @classmethod
     def parse(cls, text: str) -> RerankWeights:
-        """``"retrieval=1,consensus=0.5,model=2"`` (missing names are 0)."""
+        """``"retrieval=1,consensus=0.5,model=2,lexical=1"`` (missing names are 0)."""
         values = {}
         for part in filter(None, (p.strip() for p in text.split(","))):
             name, _, value = part.partition("=")
@@ -64,7 +69,7 @@ class RerankWeights:
 
 @dataclass
 class Candidates:
-    """One query's candidates (the neighbours' targets) and their scaled features, shape ``[K, 3]``."""
+    """One query's candidates (the neighbours' targets) and their scaled features, shape ``[K, len(FEATURES)]``."""
 
     texts: list[str]
     neighbours: list[Neighbour]
@@ -146,12 +151,22 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / std if std > 1e-12 else np.zeros_like(values)
 
 
+def lexical_index(pool: RetrievalPool, task: str) -> CharNgramIndex:
+    """The character n-gram index of the pool's sources for ``task`` (descriptions lower-cased; SMILES as written,
+    where case is aromaticity)."""
+    if task == "mol2text":
+        return CharNgramIndex(pool.smiles, lowercase=False)
+    return CharNgramIndex(pool.descriptions, lowercase=True)
+
+
 def build_candidates(pool: RetrievalPool, task: str, sources: Sequence[str], k: int, *, model=None,
-                     batch_size: int = 64, leave_one_out_smiles: Sequence[str] | None = None,
+                     lexical: CharNgramIndex | None = None, batch_size: int = 64,
+                     leave_one_out_smiles: Sequence[str] | None = None,
                      progress: bool = False) -> list[Candidates]:
     """The ``k`` neighbours' targets of each source with their features; ``model`` (an :class:`AdaT5`) adds
-    the likelihood feature (0 without it)."""
+    the likelihood feature and ``lexical`` (:func:`lexical_index` of this pool) the n-gram one (0 without)."""
     field = "description" if task == "mol2text" else "smiles"
+    source_field = "smiles" if task == "mol2text" else "description"
     found = neighbours_for(pool, task, sources, k, leave_one_out_smiles=leave_one_out_smiles)
     model_scores: list[np.ndarray] = [np.zeros(len(n)) for n in found]
     if model is not None:
@@ -161,12 +176,15 @@ def build_candidates(pool: RetrievalPool, task: str, sources: Sequence[str], k: 
         offsets = np.cumsum([0] + [len(n) for n in found])
         model_scores = [flat[a:b] for a, b in itertools.pairwise(offsets)]
     out = []
-    for neighbours, likelihood in zip(found, model_scores):
+    for source, neighbours, likelihood in zip(sources, found, model_scores):
         texts = [getattr(n, field) for n in neighbours]
         retrieval = np.array([n.score for n in neighbours], dtype=np.float64)
         consensus = consensus_scores(task, texts, retrieval)
-        features = np.stack([_zscore(retrieval), _zscore(consensus), _zscore(np.asarray(likelihood, np.float64))],
-                            axis=1) if texts else np.zeros((0, 3))
+        ngrams = (lexical.similarities(source, [getattr(n, source_field) for n in neighbours])
+                  if lexical is not None and texts else np.zeros(len(texts)))
+        columns = (retrieval, consensus, np.asarray(likelihood, np.float64), ngrams)
+        features = (np.stack([_zscore(c) for c in columns], axis=1) if texts
+                    else np.zeros((0, len(FEATURES))))
         out.append(Candidates(texts, list(neighbours), features))
     return out
 
@@ -207,17 +225,19 @@ def corpus_objective(task: str, references: Sequence[str],
 
 
 def fit_weights(task: str, candidates: Sequence[Candidates], references: Sequence[str], *,
-                text_tokenizer="auto", use_model: bool = True
+                text_tokenizer="auto", use_model: bool = True, use_lexical: bool = True
                 ) -> tuple[RerankWeights, list[tuple[RerankWeights, float]]]:
     """The grid weights that score best on these (validation) rows; also every tried combination's score."""
     if len(candidates) != len(references):
         raise ValueError(f"{len(candidates)} candidate lists but {len(references)} references")
     score = corpus_objective(task, references, text_tokenizer)([c.texts for c in candidates])
     tried = []
-    for r, c, m in itertools.product(GRID["retrieval"], GRID["consensus"], GRID["model"] if use_model else (0.0,)):
-        if r == c == m == 0:
+    grids = (GRID["retrieval"], GRID["consensus"], GRID["model"] if use_model else (0.0,),
+             GRID["lexical"] if use_lexical else (0.0,))
+    for values in itertools.product(*grids):
+        if not any(values):
             continue
-        weights = RerankWeights(r, c, m)
+        weights = RerankWeights(*values)
         tried.append((weights, score([x.choose(weights) for x in candidates])))
     best = max(tried, key=lambda item: item[1])[0]
     return best, tried

@@ -50,15 +50,53 @@ def test_fit_weights_finds_an_informative_model_feature():
     for right in range(3):
         retrieval = [1.0 if i == (right + 1) % 3 else -0.5 for i in range(3)]  # retrieval points elsewhere
         model = [1.0 if i == right else -0.5 for i in range(3)]  # the model points at the reference
-        candidates.append(_candidates(texts, np.stack([retrieval, np.zeros(3), model], axis=1)))
+        candidates.append(_candidates(texts, np.stack([retrieval, np.zeros(3), model, np.zeros(3)], axis=1)))
     weights, tried = rerank.fit_weights("mol2text", candidates, references, text_tokenizer="simple")
     assert weights.model > weights.retrieval
     assert rerank.choose(candidates, weights) == references
-    assert len(tried) == len(rerank.GRID["retrieval"]) * len(rerank.GRID["consensus"]) * len(rerank.GRID["model"]) - 1
+    assert len(tried) == np.prod([len(rerank.GRID[name]) for name in rerank.FEATURES]) - 1
+
+
+def test_fit_weights_finds_an_informative_lexical_feature_and_can_leave_it_out():
+    references = ["the molecule is a sugar", "the molecule is a lipid", "the molecule is a steroid"]
+    texts = list(references)
+    candidates = []
+    for right in range(3):
+        retrieval = [1.0 if i == (right + 1) % 3 else -0.5 for i in range(3)]
+        lexical = [1.0 if i == right else -0.5 for i in range(3)]
+        candidates.append(_candidates(texts, np.stack([retrieval, np.zeros(3), np.zeros(3), lexical], axis=1)))
+    weights, _ = rerank.fit_weights("mol2text", candidates, references, text_tokenizer="simple", use_model=False)
+    assert weights.lexical > weights.retrieval and weights.model == 0
+    assert rerank.choose(candidates, weights) == references
+    without, tried = rerank.fit_weights("mol2text", candidates, references, text_tokenizer="simple",
+                                        use_model=False, use_lexical=False)
+    assert without.lexical == 0 and all(w.lexical == 0 for w, _ in tried)
+    assert rerank.choose(candidates, without) != references
+
+
+def test_build_candidates_scores_each_neighbour_source_by_character_ngrams():
+    from ada_t5.rag.pool import RetrievalPool
+
+    descriptions = ["The molecule is a hydroxy fatty acid with a 2-hydroxyhexadecanoyl group.",
+                    "The molecule is a steroid found in plants.",
+                    "The molecule is a monosaccharide in its pyranose form."]
+    pool = RetrievalPool(["CCCCCCCCCCCCCCC(O)C(=O)O", "CC12CCC3C(C1CCC2O)CCC4=CC(=O)CCC34C", "OCC1OC(O)C(O)C(O)C1O"],
+                         descriptions)
+    query = "The molecule is a hydroxyhexadecanoic acid."
+    index = rerank.lexical_index(pool, "text2mol")
+    [with_lexical] = rerank.build_candidates(pool, "text2mol", [query], 3, lexical=index)
+    [without] = rerank.build_candidates(pool, "text2mol", [query], 3)
+    column = rerank.FEATURES.index("lexical")
+    fatty = [n.description for n in with_lexical.neighbours].index(descriptions[0])
+    scores = with_lexical.features[:, column]
+    assert (scores[fatty] > np.delete(scores, fatty)).all()
+    assert not without.features[:, column].any()
+    assert with_lexical.texts[with_lexical.choose(rerank.RerankWeights(0, 0, 0, 1))] == pool.smiles[0]
 
 
 def test_weights_parse_and_refuse_unknown_names():
     assert rerank.RerankWeights.parse("retrieval=1,model=2") == rerank.RerankWeights(1.0, 0.0, 2.0)
+    assert rerank.RerankWeights.parse("lexical=0.5").lexical == 0.5
     with pytest.raises(ValueError, match="consensus"):
         rerank.RerankWeights.parse("similarity=1")
 
@@ -112,7 +150,8 @@ def test_baseline_rerank_chooses_among_the_k_neighbours_and_records_its_weights(
     assert main([*common, "--output", str(reranked), "--rerank_k", "5", "--rerank_validation",
                  str(tmp_path / "validation.txt"), "--text_tokenizer", "simple"]) == 0
     record = json.loads((tmp_path / "reranked.tsv.rerank.json").read_text())
-    assert record["k"] == 5 and record["validation_rows"] == 30 and len(record["tried"]) == 11
+    without_model = [len(values) for name, values in rerank.GRID.items() if name != "model"]
+    assert record["k"] == 5 and record["validation_rows"] == 30 and len(record["tried"]) == np.prod(without_model) - 1
     from ada_t5 import data
     from ada_t5.rag.pool import RetrievalPool
 
