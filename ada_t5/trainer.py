@@ -69,7 +69,8 @@ def prepare_tokenizer(model_args: ModelArguments, output_dir, resume_from: str |
             texts = list(train["smiles"]) + list(train["description"])
             logger.info("training a %d-piece SentencePiece tokenizer on %d train texts",
                         model_args.tokenizer_vocab_size, len(texts))
-            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir)
+            return train_tokenizer(texts, vocab_size=model_args.tokenizer_vocab_size, output_dir=tokenizer_dir,
+                                   split_by_unicode_script=model_args.tokenizer_split_by_script)
         return load_tokenizer(str(tokenizer_dir), require_sentinels=require_sentinels)
 
 

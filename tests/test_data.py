@@ -452,10 +452,15 @@ def test_demo_splits(tmp_path, caplog):
 
     train = first["train"].select(range(20))
     assert list(train["description"]) == [describe(s, quantities=False, formula=False) for s in train["smiles"]]
+    # the describer's options reach it (another cache entry): no stereo sentence, one phrasing
+    fixed = data.load_demo_splits(n=300, cache_dir=tmp_path, stereo=False, variant=0)["train"].select(range(20))
+    assert list(fixed["description"]) == [describe(s, quantities=False, formula=False, stereo=False, variant=0)
+                                          for s in fixed["smiles"]]
+    assert fixed["description"] != train["description"] and len(list((tmp_path / "demo").iterdir())) == 2
 
     started = time.perf_counter()
     cached = data.load_demo_splits(n=300, cache_dir=tmp_path)
-    assert time.perf_counter() - started < 2 and len(list((tmp_path / "demo").iterdir())) == 1
+    assert time.perf_counter() - started < 2 and len(list((tmp_path / "demo").iterdir())) == 2
     fresh = data.load_demo_splits(n=300, cache_dir=tmp_path, use_cache=False)
     for name in first:
         assert as_rows(cached[name]) == as_rows(first[name]) == as_rows(fresh[name])  # deterministic

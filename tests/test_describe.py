@@ -355,7 +355,32 @@ def test_quantities_and_formula_are_options():
             assert kept and all(sentence in lean and sentence in bare for sentence in kept), (full, lean)
 
 
+def test_stereo_is_an_option():
+    """stereo=False drops the stereo sentence and nothing else."""
+    for s in ("C[C@H](N)C(=O)O", "F/C=C/c1ccccc1", "CC(O)CC(=O)O"):
+        for variant in range(3):
+            full = describe(s, variant=variant, quantities=False)
+            bare = describe(s, variant=variant, quantities=False, stereo=False)
+            assert re.search(r"stereo", full) and not re.search(r"stereo|configuration|geometry", bare), (full, bare)
+            assert [x for x in re.split(r"(?<=\.) ", full) if "stereo" not in x.lower()] == re.split(r"(?<=\.) ", bare)
+
+
 def test_the_demo_data_has_no_weights_by_default(demo_splits):
     texts = list(demo_splits["train"]["description"][:500])
     assert not any("g/mol" in t or "monoisotopic" in t or "formula" in t or "heavy atom" in t for t in texts)
     assert sum("ring" in t for t in texts) > 400  # the structure is still described
+
+
+def test_the_demo_flags_choose_the_descriptions(tmp_path, monkeypatch):
+    """Fine-tuning's --demo_stereo false --demo_varied_phrasing false: no stereo sentence, one phrasing for all."""
+    from ada_t5.arguments import DataArguments
+    from ada_t5.commands.finetune import load_raw_splits
+
+    monkeypatch.setenv("ADA_T5_CACHE", str(tmp_path))
+    lean = DataArguments(demo_size=300, demo_stereo=False, demo_varied_phrasing=False)
+    texts = list(load_raw_splits(lean, seed=42)["train"]["description"])
+    assert not any("stereo" in t for t in texts)
+    assert all(t.startswith("The molecule is ") for t in texts)  # the same opening template for every molecule
+    assert all(" It bears " in t or "no common functional group" in t or t.count(". ") == 1 for t in texts)
+    full = list(load_raw_splits(DataArguments(demo_size=300), seed=42)["train"]["description"])
+    assert any("stereo" in t for t in full) and not all(t.startswith("The molecule is ") for t in full)

@@ -375,3 +375,26 @@ def test_cli_subcommand(tmp_path, capsys):
     assert main(["train-tokenizer", "--input", str(tsv), "--output_dir", str(tmp_path / "tok2"), "--vocab_size",
                  "100"]) == 2
     assert "too small" in capsys.readouterr().err
+
+
+def test_split_by_script_cuts_smiles_between_letters_and_symbols(tmp_path):
+    """fine-tuning's --tokenizer_split_by_script: no piece joins a letter with ( ) = [ ] @ + - # / \\, the fast
+    tokenizer segments as SentencePiece does, and round trips stay exact."""
+    import sentencepiece as spm
+
+    corpus = synthetic_corpus()
+    joined = tk.train_tokenizer(corpus, vocab_size=600, num_threads=2)
+    split = tk.train_tokenizer(corpus, vocab_size=600, num_threads=2, output_dir=tmp_path,
+                               split_by_unicode_script=True)
+    processor = spm.SentencePieceProcessor(model_file=str(tmp_path / tk.SPIECE_FILE))
+
+    def mixed(piece: str) -> bool:
+        piece = piece.lstrip(tk.SPACE_MARKER)
+        return any(c.isalpha() for c in piece) and any(not c.isalnum() for c in piece)
+
+    assert any(mixed(p) for s in _SMILES for p in joined.tokenize(s))  # "C(=O)O"-like pieces by default
+    for text in corpus[:60] + ["C[C@@H](O)/C=C/Cl", "  two  spaces "]:
+        pieces = split.tokenize(text)
+        assert not any(mixed(p) for p in pieces), pieces
+        assert pieces == processor.encode(text, out_type=str)
+        assert split.decode(split(text).input_ids, skip_special_tokens=True) == text

@@ -41,7 +41,8 @@ def load_raw_splits(data_args: DataArguments, *, seed: int, require_train: bool 
     if data_args.dataset == "demo":
         # explicit files replace the demo entirely (a demo test split beside your train file means nothing)
         splits = data.load_splits(files, **options) if files else data.load_demo_splits(
-            n=data_args.demo_size, seed=seed, quantities=data_args.demo_quantities, formula=data_args.demo_formula)
+            n=data_args.demo_size, seed=seed, quantities=data_args.demo_quantities, formula=data_args.demo_formula,
+            stereo=data_args.demo_stereo, variant=None if data_args.demo_varied_phrasing else 0)
     else:  # a folder of split files, a saved DatasetDict, or a Hub id; explicit files replace its splits
         folder_needed = len(files) < 3 and (require_train or not files)
         splits = data.load_splits(data_args.dataset, **options) if folder_needed else DatasetDict()

@@ -69,6 +69,8 @@ def load_demo_splits(
     use_cache: bool = True,
     quantities: bool = False,
     formula: bool = False,
+    stereo: bool = True,
+    variant: int | None = None,
 ) -> DatasetDict:
     """The embedded default data: RDKit's ~5,000 shipped NCI molecules, described by the rule-based
     describer, as train / validation / test.
@@ -81,9 +83,10 @@ def load_demo_splits(
     machine and Python), cut at ``fractions`` (rounded; train takes the remainder); each split keeps file
     order. The result is saved under ``cache_dir`` (default :func:`default_cache_dir`), keyed by the RDKit
     version, the describer's source, the molecule file and the arguments, so later calls only load it.
-    ``quantities`` and ``formula`` are the describer's options (:func:`ada_t5.describe.describe`): by default
-    the descriptions say what a model can read off the SMILES tokens (class, rings, groups, charge, stereo)
-    and no weights, masses, atom counts or formula, which a small model trained for minutes can only make up.
+    ``quantities``, ``formula``, ``stereo`` and ``variant`` are the describer's options
+    (:func:`ada_t5.describe.describe`): by default the descriptions say what a model can read off the SMILES
+    tokens (class, rings, groups, charge, stereo) and no weights, masses, atom counts or formula, which a small
+    model trained for minutes can only make up; fine-tuning's ``--demo_*`` flags choose for the demo.
     """
     from datasets import Dataset, DatasetDict, load_from_disk
 
@@ -96,7 +99,7 @@ def load_demo_splits(
         raise ValueError(f"n={n}: expected a positive number of molecules (or None for all)")
     source = _demo_source()
     key_parts = {**demo_fingerprint(), "n": n, "seed": seed, "fractions": fractions, "quantities": quantities,
-                 "formula": formula}
+                 "formula": formula, "stereo": stereo, "variant": variant}
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:16]
     target = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     target = target / "demo" / key
@@ -142,7 +145,7 @@ def load_demo_splits(
 
     procs = num_proc if num_proc is not None else (min(available_cpus(), 8) if len(smiles) >= 1000 else 1)
     descriptions = describer.describe_many(smiles, num_proc=procs, errors="none", quantities=quantities,
-                                           formula=formula)
+                                           formula=formula, stereo=stereo, variant=variant)
     failed = [ids[i] for i, text in enumerate(descriptions) if not text]
     if failed:
         logger.warning("demo: the describer could not describe %d molecules (left out): %s%s", len(failed),

@@ -19,18 +19,18 @@ def _describe_or_none(smiles: str, **options) -> str | None:
 
 def describe_many(
     smiles_list: Iterable[str], num_proc: int = 1, *, errors: Literal["raise", "none"] = "raise",
-    quantities: bool = True, formula: bool = True,
+    quantities: bool = True, formula: bool = True, stereo: bool = True, variant: int | None = None,
 ) -> list[str | None]:
     """Describe many SMILES, optionally in ``num_proc`` worker processes (order preserved).
 
     ``errors="raise"`` raises ValueError on the first unparseable SMILES; ``errors="none"`` puts ``None``
-    in its place instead. ``quantities`` and ``formula`` are :func:`describe`'s.
+    in its place instead. ``quantities``, ``formula``, ``stereo`` and ``variant`` are :func:`describe`'s.
     """
     if errors not in ("raise", "none"):
         raise ValueError(f"errors must be 'raise' or 'none', not {errors!r}")
     smiles_list = list(smiles_list)
     worker = functools.partial(describe if errors == "raise" else _describe_or_none, quantities=quantities,
-                               formula=formula)
+                               formula=formula, stereo=stereo, variant=variant)
     if num_proc <= 1 or len(smiles_list) < 64:
         return [worker(s) for s in smiles_list]
     import multiprocessing
