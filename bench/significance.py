@@ -24,30 +24,15 @@ PER_ROW = {"mol2text": ("rougeL", "meteor"), "text2mol": ("levenshtein", "morgan
 LOWER_IS_BETTER = {"levenshtein"}
 
 
-def _corpus_bleu_parts(task: str, outputs, references, text_tokenizer):
-    from ada_t5.metrics import bleu
-
-    if task == "mol2text":
-        from ada_t5.metrics.resources import load_text_tokenizer
-
-        tokenizer, _ = load_text_tokenizer(text_tokenizer)
-        out_tokens, ref_tokens = tokenizer.tokenize_batch(outputs), tokenizer.tokenize_batch(references)
-        weights = bleu.BLEU4_WEIGHTS
-    else:
-        out_tokens, ref_tokens = [list(o) for o in outputs], [list(r) for r in references]
-        weights = bleu.BLEU4_WEIGHTS  # MolT5's SMILES BLEU: NLTK's default weights, which are BLEU-4's
-    rows = [bleu.row_counts(o, bleu.ngram_counts(r, 4)) for o, r in zip(out_tokens, ref_tokens)]
-    return rows, lambda picked: bleu.corpus_bleu(picked, weights)
-
-
 def compare(task: str, a, b, references, *, text_tokenizer="auto", resamples: int = 1000, seed: int = 0) -> dict:
     from ada_t5 import metrics
+    from ada_t5.metrics.bleu import RowCounter
 
     kwargs = {"text_tokenizer": text_tokenizer} if task == "mol2text" else {"fcd": False}
     per_row = {name: metrics.score(task, outputs, references, **kwargs).per_example for name, outputs in
                (("a", a), ("b", b))}
-    bleu_rows = {name: _corpus_bleu_parts(task, outputs, references, text_tokenizer) for name, outputs in
-                 (("a", a), ("b", b))}
+    counter = RowCounter(task, references, text_tokenizer)
+    bleu_rows = {"a": counter.rows(a), "b": counter.rows(b)}
     bleu_name = "bleu4" if task == "mol2text" else "bleu"
     values = {}
     for name in ("a", "b"):
@@ -60,8 +45,7 @@ def compare(task: str, a, b, references, *, text_tokenizer="auto", resamples: in
     for metric in (bleu_name, *PER_ROW[task]):
         def value(name, idx, metric=metric):
             if metric == bleu_name:
-                rows, corpus = bleu_rows[name]
-                return corpus([rows[i] for i in idx])
+                return counter.corpus([bleu_rows[name][i] for i in idx])
             return float(np.nanmean(values[name][metric][idx]))
         full = np.arange(n)
         diffs = np.array([value("a", idx) - value("b", idx) for idx in draws])

@@ -6,6 +6,7 @@ n-gram counts are built once and cached, the per-row clipped counts are integers
 exact), and the final combination repeats NLTK's arithmetic step for step: numerator/denominator as Python
 int division, ``sys.float_info.min`` for a zero numerator (smoothing ``method0``), ``math.fsum`` of weighted
 logs, brevity penalty ``exp(1 - r/c)``. One reference per row, as in MolT5; no smoothing; no auto re-weighing.
+:class:`RowCounter` keeps per-row counts for scoring many choices of rows (reranking, significance tests).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import math
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 BLEU2_WEIGHTS = (0.5, 0.5)
 BLEU4_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
@@ -92,3 +94,41 @@ def sentence_bleu(row: RowCounts, weights: Sequence[float] = BLEU4_WEIGHTS) -> f
     order = len(weights)
     return bleu_from_totals(row.numerators[:order], row.denominators[:order], row.hyp_length, row.ref_length,
                             weights)
+
+
+def bleu_tokenizer(task: str, text_tokenizer: Any = "auto") -> Callable[[Sequence[str]], list[Sequence[str]]]:
+    """What MolT5's BLEU counts for ``task``: SciBERT WordPiece tokens of captions (mol2text; ``text_tokenizer`` as
+    in :func:`ada_t5.metrics.score`), characters of SMILES (text2mol)."""
+    if task == "mol2text":
+        from ada_t5.metrics.resources import load_text_tokenizer
+
+        return load_text_tokenizer(text_tokenizer)[0].tokenize_batch
+    return lambda texts: [list(text) for text in texts]
+
+
+class RowCounter:
+    """Per-row BLEU counts against fixed references (one per row), made once: the corpus BLEU of any choice of
+    rows (a bootstrap resample, one candidate per query) is then :meth:`corpus` of their counts.
+
+    The task's corpus BLEU is MolT5's: BLEU-4 on captions, NLTK's default (BLEU-4) weights on SMILES characters.
+    """
+
+    def __init__(self, task: str, references: Sequence[str], text_tokenizer: Any = "auto") -> None:
+        self.tokenize = bleu_tokenizer(task, text_tokenizer)
+        self.references = [ngram_counts(tokens, 4) for tokens in self.tokenize(list(references))]
+
+    def rows(self, outputs: Sequence[str]) -> list[RowCounts]:
+        """Each output against the reference of its row."""
+        return [row_counts(tokens, ref) for tokens, ref in zip(self.tokenize(list(outputs)), self.references)]
+
+    def candidates(self, index: int, texts: Sequence[str]) -> list[RowCounts]:
+        """Every one of ``texts`` against reference ``index`` (one query's candidates)."""
+        return [row_counts(tokens, self.references[index]) for tokens in self.tokenize(list(texts))] if texts else []
+
+    def empty(self, index: int) -> RowCounts:
+        """Row ``index`` with no output at all."""
+        return row_counts([], self.references[index])
+
+    @staticmethod
+    def corpus(rows: Sequence[RowCounts]) -> float:
+        return corpus_bleu(rows, BLEU4_WEIGHTS)

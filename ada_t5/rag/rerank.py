@@ -201,25 +201,17 @@ def corpus_objective(task: str, references: Sequence[str],
                      text_tokenizer="auto") -> Callable[[list[list[str]]], Callable]:
     """A function from each query's candidate texts to a scorer of index choices: corpus BLEU-4 on MolT5's caption
     tokens (mol2text) or character BLEU (text2mol), computed from per-candidate n-gram counts made once."""
-    from ada_t5.metrics import bleu
-    from ada_t5.metrics.resources import load_text_tokenizer
+    from ada_t5.metrics.bleu import RowCounter
 
-    if task == "mol2text":
-        tokenizer, _ = load_text_tokenizer(text_tokenizer)
-        tokenize = tokenizer.tokenize_batch
-    else:
-        def tokenize(texts):
-            return [list(t) for t in texts]
-    reference_counts = [bleu.ngram_counts(t, 4) for t in tokenize(list(references))]
+    counter = RowCounter(task, references, text_tokenizer)
 
     def prepare(texts_per_query: list[list[str]]):
-        rows = [[bleu.row_counts(tokens, ref) for tokens in tokenize(texts)] if texts else []
-                for texts, ref in zip(texts_per_query, reference_counts)]
-        empty = [bleu.row_counts([], ref) for ref in reference_counts]
+        rows = [counter.candidates(q, texts) for q, texts in enumerate(texts_per_query)]
+        empty = [counter.empty(q) for q in range(len(counter.references))]
 
         def score(chosen: Sequence[int]) -> float:
             picked = [r[i] if i >= 0 else e for r, i, e in zip(rows, chosen, empty)]
-            return bleu.corpus_bleu(picked, bleu.BLEU4_WEIGHTS)
+            return counter.corpus(picked)
         return score
     return prepare
 
