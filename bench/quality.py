@@ -33,9 +33,11 @@ ARMS = ("retrieval", "consensus", "finetune", "finetune+selfies", "rerank", "rag
 PUBLISHED = ("MolT5-small", "MolT5-base", "MolT5-large")
 ARM_TITLES = {
     "retrieval": "retrieval (nearest train molecule's description / BM25-nearest description's SMILES)",
-    "consensus": "the best of the 10 nearest neighbours' targets by retrieval score and consensus (no model)",
-    "rerank": "the best of the 10 nearest neighbours' targets by retrieval, consensus and the `finetune` arm's "
-              "likelihood (weights fitted on 500 validation rows)",
+    "consensus": "the best of the 10 nearest neighbours' targets by retrieval score, consensus and character "
+                 "n-gram closeness of the query to each neighbour's source (no model; weights fitted on 500 "
+                 "validation rows)",
+    "rerank": "the best of the 10 nearest neighbours' targets by the `consensus` arm's features and the `finetune` "
+              "arm's likelihood (weights fitted on 500 validation rows)",
     "finetune": "fine-tuning, fresh model, real pairs only",
     "finetune+selfies": "fine-tuning with molecules as SELFIES (`--molecule_format selfies`), scored as SMILES",
     "rag": "retrieval-augmented fine-tuning (`--retrieval_k`)",
