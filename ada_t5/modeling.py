@@ -113,7 +113,7 @@ def load_pretrained_model(name_or_path: str, tokenizer=None, *, dropout_rate: fl
     if os.path.isdir(name_or_path) and any(Path(name_or_path).glob("*.safetensors")):
         kwargs["use_safetensors"] = True  # never unpickle a .bin lying beside safetensors weights
     try:
-        with _quiet_untied_head_warning():
+        with _quiet_untied_head_warning(), _loaded_whole_under_zero3():
             model = T5ForConditionalGeneration.from_pretrained(name_or_path, **kwargs)
     except pickle.UnpicklingError:  # torch's weights_only load refused objects other than tensors
         raise ModelLoadError(
@@ -134,7 +134,8 @@ def load_pretrained_model(name_or_path: str, tokenizer=None, *, dropout_rate: fl
                 len(tokenizer),
                 model.get_input_embeddings().num_embeddings,
             )
-            resize_vocabulary(model, len(tokenizer))
+            with _loaded_whole_under_zero3():
+                resize_vocabulary(model, len(tokenizer))
         for name in ("pad_token_id", "eos_token_id"):
             expected = getattr(tokenizer, name)
             if getattr(model.config, name) != expected:
@@ -143,6 +144,29 @@ def load_pretrained_model(name_or_path: str, tokenizer=None, *, dropout_rate: fl
                     " the tokenizer does not belong to this checkpoint"
                 )
     return model
+
+
+@contextlib.contextmanager
+def _loaded_whole_under_zero3():
+    """While the Trainer's ZeRO-3 config is alive, load (and resize) the model whole, not inside ``zero.Init``;
+    ``deepspeed.initialize`` partitions it afterwards.
+
+    Inside ``zero.Init`` (transformers 5.24, DeepSpeed 0.19.8) the checkpoint's own lm_head was dropped and tied to
+    the input embedding (T5Config claims tied embeddings), so fine-tuning started from other weights than saved,
+    silently; on CPU ranks it did not even start (zero.Init's batch check ran before DeepSpeed's process group).
+    tests/commands/test_finetune.py runs both. The cost: each rank holds the whole model once while loading.
+    """
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    if not hf_deepspeed.is_deepspeed_zero3_enabled():
+        yield
+        return
+    config = hf_deepspeed._hf_deepspeed_config_weak_ref()  # the Trainer's HfTrainerDeepSpeedConfig; no public getter
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_deepspeed.set_hf_deepspeed_config(config)
 
 
 @contextlib.contextmanager

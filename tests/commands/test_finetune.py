@@ -282,3 +282,44 @@ def test_test_script_ranks_beam_candidates_by_refuted_facts(finished_run, tmp_pa
         assert len(refuted) == 4 and refuted == sorted(refuted) and output == row["candidates"][0]
     decoding = json.loads((tmp_path / "ranked" / "test_metrics.json").read_text())["decoding"]
     assert decoding["rank_by_facts"] == 4 and decoding["num_beams"] == 4
+
+
+def test_zero3_finetuning_starts_from_the_checkpoints_weights(finished_run, tmp_path):
+    """DeepSpeed ZeRO-3 (configs/deepspeed/zero3.json, 2 CPU ranks, every weight partitioned) fine-tuning from a
+    checkpoint: one step at lr 1e-9 ends on the checkpoint's weights, its own lm_head included, and the validation
+    loss before that step is the single-process one. Loaded inside zero.Init the lm_head became the input
+    embedding (on these CPU ranks the run crashed first; distributed_finetune.py gives them a GPU's start-up)."""
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    pytest.importorskip("deepspeed")
+    checkpoint = finished_run[0]
+    start = ["--model_name_or_path", str(checkpoint), "--max_steps", "1", "--learning_rate", "1e-9",
+             "--warmup_steps", "0", "--eval_on_start", "true", "--eval_strategy", "steps", "--eval_steps", "1000",
+             "--save_strategy", "no", "--load_best_model_at_end", "false", "--predict_with_generate", "false",
+             "--max_eval_samples", "8", "--per_device_eval_batch_size", "1", "--do_test", "false",
+             "--report_to", "none"]
+    plain = tmp_path / "plain"
+    _run(plain, *start)
+    zero3 = tmp_path / "zero3"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               str(REPO / "tests" / "commands" / "distributed_finetune.py"), DEMO, *SHORT, *start,
+               "--deepspeed", str(REPO / "configs" / "deepspeed" / "zero3.json"), "--use_cpu", "true",
+               "--output_dir", str(zero3)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "DS_ACCELERATOR": "cpu"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    saved, got = load_file(checkpoint / "model.safetensors"), load_file(zero3 / "model.safetensors")
+    assert not torch.equal(saved["lm_head.weight"], saved["shared.weight"])  # a head of its own to lose
+    assert not saved.keys() - got.keys(), f"not saved (tied to another weight?): {saved.keys() - got.keys()}"
+    gaps = {name: (got[name] - weight).abs().max().item() for name, weight in saved.items()}
+    assert max(gaps.values()) < 1e-6, sorted(gaps.items(), key=lambda item: -item[1])[:3]
+
+    def first_eval_loss(run: Path) -> float:
+        history = json.loads((run / "trainer_state.json").read_text())["log_history"]
+        return next(entry["eval_loss"] for entry in history if "eval_loss" in entry and entry["step"] == 0)
+
+    assert first_eval_loss(zero3) == pytest.approx(first_eval_loss(plain), rel=1e-5)
