@@ -193,13 +193,12 @@ def checkpoint_pool(path: str | os.PathLike) -> KnownMolecules | None:
     return KnownMolecules(augmenter.pool.smiles, augmenter.pool.ids)
 
 
-def truncation_note(tokenizer, text: str, limit: int) -> str:
-    """A visible note when the model will see only the first ``limit`` tokens of ``text``; '' otherwise."""
-    length = len(tokenizer(text)["input_ids"])
-    if length <= limit:
+def truncation_note(prediction) -> str:
+    """A visible note when the model read only part of the input (the prediction says so: it was generated with
+    the page's limit, task prefix counted); '' otherwise."""
+    if not prediction.truncated:
         return ""
-    return (f'<p class="note truncated">Input truncated: {length:,} tokens, the model reads the first '
-            f"{limit:,}.</p>")
+    return f'<p class="note truncated">{escape(prediction.warning[:1].upper() + prediction.warning[1:])}.</p>'
 
 
 def _image_tag(smiles: str | None, alt: str, size=(260, 190)) -> str:
@@ -219,9 +218,9 @@ def caption_html(model, smiles: str, decoding: Decoding, *, source_limit: int = 
     if not chem.is_valid_smiles(smiles):
         reason = chem.smiles_error(smiles) or "RDKit cannot parse it"
         return (f'<p class="error">Invalid SMILES <code>{escape(smiles)}</code>: {escape(reason)}</p>')
+    prediction = model.caption([smiles], max_source_length=source_limit, **decoding.options())[0]
     head = (f'<div class="input">{_image_tag(smiles, smiles)}<p><code>{escape(chem.canonical_smiles(smiles))}</code>'
-            f"</p></div>" + truncation_note(model.tokenizer, smiles, source_limit))
-    prediction = model.caption([smiles], **decoding.options())[0]
+            f"</p></div>" + truncation_note(prediction))
     items = "".join(f'<li class="caption">{escape(c.text) or "<i>(empty output)</i>"}</li>'
                     for c in prediction.candidates)
     return head + f'<ol class="captions">{items}</ol>'
@@ -234,9 +233,8 @@ def design_html(model, description: str, decoding: Decoding, *, known: KnownMole
     description = (description or "").strip()
     if not description:
         return '<p class="error">Enter a description.</p>'
-    head = (f'<p class="query">Description: <q>{escape(description)}</q></p>'
-            + truncation_note(model.tokenizer, description, source_limit))
-    prediction = model.generate([description], **decoding.options())[0]
+    prediction = model.generate([description], max_source_length=source_limit, **decoding.options())[0]
+    head = (f'<p class="query">Description: <q>{escape(description)}</q></p>' + truncation_note(prediction))
     cells = []
     for rank, candidate in enumerate(prediction.candidates, 1):
         if candidate.valid:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -16,7 +17,6 @@ from ada_t5.app.views import (
     read_examples,
     read_model_info,
     read_pool,
-    truncation_note,
 )
 from ada_t5.inference import load
 
@@ -71,11 +71,32 @@ def test_user_and_model_text_is_escaped(designer, captioner):
     assert "<img src=x" not in page and "&lt;img" in page
 
 
-def test_a_long_input_is_cut_with_a_visible_note(captioner):
-    long_smiles = "C" * 600
-    assert "truncated" in truncation_note(captioner.tokenizer, long_smiles, 16)
-    assert truncation_note(captioner.tokenizer, "CCO", 16) == ""
-    assert 'class="note truncated"' in caption_html(captioner, "CCO" + "C" * 100, Decoding(), source_limit=8)
+@contextlib.contextmanager
+def _source_lengths(page_model):
+    """The token length of every source the checkpoint's encoder reads (through generate() or the engine)."""
+    lengths: list[int] = []
+
+    def record(module, args, kwargs):
+        lengths.append((kwargs["input_ids"] if "input_ids" in kwargs else args[0]).shape[1])
+
+    handle = page_model.model.get_encoder().register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        yield lengths
+    finally:
+        handle.remove()
+
+
+def test_the_pages_source_limit_reaches_the_model_with_a_visible_note(captioner, designer):
+    with _source_lengths(captioner) as lengths:
+        page = caption_html(captioner, "CCO" + "C" * 100, Decoding(), source_limit=8)
+        assert lengths == [8]  # what the note says is what the model read
+        assert 'class="note truncated"' in page and "the model read the first 8 of its" in page
+        page = caption_html(captioner, "CCO", Decoding(), source_limit=64)
+        assert len(lengths) == 2 and lengths[1] < 64 and "truncated" not in page
+    with _source_lengths(designer) as lengths:
+        page = design_html(designer, "The molecule is " + "an aromatic ketone and " * 30 + "an acid.", Decoding(),
+                           source_limit=12)
+        assert lengths == [12] and "the model read the first 12 of its" in page
 
 
 def test_sampling_and_beam_options_reach_the_model():
