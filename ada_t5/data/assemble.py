@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 import time
 
 import pyarrow as pa
@@ -15,7 +14,7 @@ import pyarrow.compute as pc
 from ada_t5 import chem
 from ada_t5.data.errors import LoadReport, Problem, _error, _short
 from ada_t5.data.raw import _Raw
-from ada_t5.processes import available_cpus
+from ada_t5.processes import available_cpus, map_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -30,21 +29,15 @@ def _invalid_smiles(smiles: list[str], num_proc: int | None) -> list[int]:
         num_proc = min(available_cpus(), 8) if len(smiles) >= _PARALLEL_MIN_ROWS else 1
     if num_proc <= 1 or len(smiles) < 2 * num_proc:
         return chem.invalid_smiles_indices(smiles)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    # fork (as datasets' own map does): workers start at once and a script without an
+    # ``if __name__ == "__main__"`` guard still works
+    flags = map_chunks(_invalid_flags, smiles, num_proc, "fork")
+    return [index for index, invalid in enumerate(flags) if invalid]
 
-    pieces = num_proc * 8
-    step = -(-len(smiles) // pieces)
-    starts = list(range(0, len(smiles), step))
-    bad: list[int] = []
-    # fork on Linux (as datasets' own map does): workers start at once and a script without an
-    # ``if __name__ == "__main__"`` guard still works; spawn elsewhere (fork is unsafe on macOS).
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=num_proc, mp_context=context) as pool:
-        for start, found in zip(starts, pool.map(chem.invalid_smiles_indices,
-                                                 (smiles[s:s + step] for s in starts))):
-            bad.extend(start + i for i in found)
-    return bad
+
+def _invalid_flags(smiles: list[str]) -> list[bool]:
+    bad = set(chem.invalid_smiles_indices(smiles))
+    return [index in bad for index in range(len(smiles))]
 
 
 def _blank(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:

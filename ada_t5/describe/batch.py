@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable
 from typing import Literal
 
 from ada_t5.describe.sentences import describe
+from ada_t5.processes import map_chunks
 
 
 def _describe_or_none(smiles: str, **options) -> str | None:
@@ -33,13 +33,10 @@ def describe_many(
                                formula=formula, stereo=stereo, variant=variant)
     if num_proc <= 1 or len(smiles_list) < 64:
         return [worker(s) for s in smiles_list]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    # fork, as ada_t5.data's SMILES check does: workers start at once and a script without an
+    # ``if __name__ == "__main__"`` guard still works (the workers only run RDKit)
+    return map_chunks(functools.partial(_describe_chunk, worker), smiles_list, num_proc, "fork", min_chunk=16)
 
-    chunksize = max(16, len(smiles_list) // (num_proc * 8))
-    # fork on Linux, as ada_t5.data's SMILES check does: workers start at once and a script without an
-    # ``if __name__ == "__main__"`` guard still works (the workers only run RDKit, so threads that torch or
-    # tokenizers may have started in the parent do not matter); spawn elsewhere (fork is unsafe on macOS).
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=num_proc, mp_context=context) as pool:
-        return list(pool.map(worker, smiles_list, chunksize=chunksize))
+
+def _describe_chunk(worker, smiles_list: list[str]) -> list[str | None]:
+    return [worker(s) for s in smiles_list]

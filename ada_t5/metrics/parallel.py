@@ -4,34 +4,29 @@ Spawn (not fork) because the parent may hold torch/OpenMP threads or CUDA; persi
 loop scores every few hundred steps and a worker that already imported RDKit/NLTK and loaded WordNet answers
 at once. Small inputs stay in-process: starting workers costs more than it saves. Any failure to start or keep
 workers (a daemonic caller, a broken pool) falls back to in-process work with a warning, never to an error.
-
-Spawned children normally re-run the parent's entry script (as ``__mp_main__``), which re-runs a script that
-lacks an ``if __name__ == "__main__":`` guard, training loop included. The jobs here are functions of
-``ada_t5.metrics`` modules and never need ``__main__``, so workers are started with ``__main__`` hidden.
+Each pool is an :class:`ada_t5.processes.WorkerPool`, so a training script without an
+``if __name__ == "__main__":`` guard is not re-run by the workers.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import multiprocessing
-import sys
 import threading
-import types
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from ada_t5.processes import available_cpus
+from ada_t5.processes import WorkerPool, available_cpus
 
 logger = logging.getLogger(__name__)
 
 MIN_ROWS_PER_WORKER = 150
 
 # one pool per kind of job: METEOR workers keep WordNet loaded, RDKit workers do not need it
-_pools: dict[str, tuple[ProcessPoolExecutor, int]] = {}
+_pools: dict[str, tuple[WorkerPool, int]] = {}
 _disabled = False
 _lock = threading.Lock()
 
@@ -51,19 +46,7 @@ def split_evenly(n: int, parts: int) -> list[tuple[int, int]]:
     return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
 
 
-@contextlib.contextmanager
-def _main_hidden() -> Iterator[None]:
-    """Workers start (inside ``submit``) while ``__main__`` is a bare module, so they import nothing of it."""
-    real = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if real is not None:
-            sys.modules["__main__"] = real
-
-
-def _get_executor(num_proc: int, pool: str) -> ProcessPoolExecutor | None:
+def _get_executor(num_proc: int, pool: str) -> WorkerPool | None:
     with _lock:
         if _disabled or multiprocessing.current_process().daemon:
             return None
@@ -72,7 +55,7 @@ def _get_executor(num_proc: int, pool: str) -> ProcessPoolExecutor | None:
             return executor
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
-        executor = ProcessPoolExecutor(max_workers=num_proc, mp_context=multiprocessing.get_context("spawn"))
+        executor = WorkerPool(num_proc, "spawn")
         _pools[pool] = (executor, num_proc)
         return executor
 
@@ -94,8 +77,7 @@ def submit(fn: Callable, args: Sequence[Any], num_proc: int, pool: str = "defaul
     if executor is None:
         return None
     try:
-        with _main_hidden():
-            return executor.submit(fn, *args)
+        return executor.submit(fn, *args)
     except Exception as error:  # noqa: BLE001 - broken pool, interpreter shutting down
         _give_up(error)
         return None
@@ -125,8 +107,7 @@ def start_jobs(jobs: Sequence[tuple[Callable, Sequence[Any]]], num_proc: int, po
         executor = _get_executor(num_proc, pool)
         if executor is not None:
             try:
-                with _main_hidden():
-                    futures = [executor.submit(fn, *args) for fn, args in jobs]
+                futures = [executor.submit(fn, *args) for fn, args in jobs]
             except (BrokenProcessPool, OSError, RuntimeError) as error:
                 _give_up(error)
     return PendingJobs(jobs, futures)

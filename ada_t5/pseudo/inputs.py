@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ada_t5 import chem
 from ada_t5.jsonl import read_jsonl
+from ada_t5.processes import map_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +148,8 @@ def canonicalize_many(smiles: list[str], num_proc: int = 1) -> list[str | None]:
     """Canonical SMILES for each input (``None`` where RDKit rejects it), in ``num_proc`` processes if large."""
     if num_proc <= 1 or len(smiles) < PARALLEL_THRESHOLD:
         return _canonicalize_chunk(smiles)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(1000, len(smiles) // (num_proc * 8))
-    chunks = [smiles[i:i + size] for i in range(0, len(smiles), size)]
-    with ProcessPoolExecutor(num_proc, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [c for part in pool.map(_canonicalize_chunk, chunks) for c in part]
+    # spawn: the pseudo runner's backend (HTTP client threads, a local torch model) already exists here
+    return map_chunks(_canonicalize_chunk, smiles, num_proc, "spawn", min_chunk=1000)
 
 
 def read_molecules(paths: Sequence[str | os.PathLike], *, smiles_column: str | None = None,

@@ -26,12 +26,14 @@ exactly that of keying every molecule (tested on ChEBI-20), at the cost of the m
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ada_t5.errors import ArgumentError
+from ada_t5.processes import map_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -123,21 +125,15 @@ def chosen_signature(smiles: str) -> str | None:
     return next(iter(fragment_signatures(Chem.MolToSmiles(standardize(mol)))))
 
 
-def _keys_chunk(args: tuple[list[str], str]) -> list[str | None]:
-    smiles, match = args
+def _keys_chunk(match: str, smiles: list[str]) -> list[str | None]:
     return [structure_key(s, match) for s in smiles]
 
 
 def structure_keys(smiles: Sequence[str], match: str, num_proc: int = 1) -> list[str | None]:
     if num_proc <= 1 or len(smiles) < 5000:
-        return _keys_chunk((list(smiles), match))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(500, len(smiles) // (num_proc * 8))
-    chunks = [(list(smiles[i:i + size]), match) for i in range(0, len(smiles), size)]
-    with ProcessPoolExecutor(num_proc, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [k for part in pool.map(_keys_chunk, chunks) for k in part]
+        return _keys_chunk(match, list(smiles))
+    # spawn: the pseudo runner's backend (HTTP client threads, a local torch model) already exists here
+    return map_chunks(functools.partial(_keys_chunk, match), smiles, num_proc, "spawn", min_chunk=500)
 
 
 class LeakageGuard:

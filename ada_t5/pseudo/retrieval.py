@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import collections
 import logging
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from ada_t5.processes import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -219,21 +220,24 @@ class Retriever:
             results = (self._local.search_chunk(chunk, k) for chunk in chunks)
             yield from (self._original(n) for part in results for n in part)
             return
-        context = multiprocessing.get_context("spawn")
         with tempfile.TemporaryDirectory(prefix="ada_t5_retrieval_") as index_dir:
             if self.layout == "inverted" and self.method == "sparse":
                 _Searcher(self.pool_bits, self.radius, self.n_bits, self.method, "inverted").save(index_dir)
                 initargs = (None, self.radius, self.n_bits, self.method, "inverted", index_dir, k)
             else:
                 initargs = (self.pool_bits, self.radius, self.n_bits, self.method, self.layout, None, k)
-            with context.Pool(self.num_proc, initializer=_init_worker, initargs=initargs) as pool:
+            with WorkerPool(self.num_proc, "spawn", initializer=_init_worker, initargs=initargs) as pool:
                 ahead: collections.deque = collections.deque()
-                for chunk in chunks:
-                    ahead.append(pool.apply_async(_search_in_worker, (chunk,)))
-                    if len(ahead) >= 2 * self.num_proc:
-                        yield from (self._original(n) for n in ahead.popleft().get())
-                while ahead:
-                    yield from (self._original(n) for n in ahead.popleft().get())
+                try:
+                    for chunk in chunks:
+                        ahead.append(pool.submit(_search_in_worker, chunk))
+                        if len(ahead) >= 2 * self.num_proc:
+                            yield from (self._original(n) for n in ahead.popleft().result())
+                    while ahead:
+                        yield from (self._original(n) for n in ahead.popleft().result())
+                finally:  # a consumer that stops early does not wait for the chunks still queued
+                    for future in ahead:
+                        future.cancel()
 
     def _original(self, found: Neighbours) -> Neighbours:
         return Neighbours(tuple(self.kept[i] for i in found.indices), found.similarities)
