@@ -56,8 +56,10 @@ RERANK_K, RERANK_FIT_ROWS = 10, 500  # candidates per query; validation rows the
 # settings come from a screen of 300-step mol2text runs (validation loss on 500 rows, same tokenizer; commands in
 # docs/results.md): dropout 0.1 -> 0 took it from 2.881 to 2.653 (a model this far from fitting its data gains nothing
 # from dropout), lr 2e-3 -> 5e-3 to 2.577 (1e-2 trained worse), and the same samples in batches of 16 (600 steps) to
-# 2.464. 2,000 x 16 = the 32,000 samples (3.2 epochs) of the earlier 1,000 x 32, ~13 min on an idle 2-core machine;
-# the issue allows 15. GPU: the paper's shape and dropout, bf16.
+# 2.464. 2,000 x 16 = the 32,000 samples (3.2 epochs) of the earlier 1,000 x 32 (~0.75 s/step, ~13 min, on an idle
+# 2-core machine; 2,000 x 16 was only timed loaded: 42 min at load 8-14). It lowers validation loss and greedy
+# looping but scores below the earlier settings with --no_repeat_ngram_size 3 (docs/results.md).
+# GPU: the paper's shape and dropout, bf16.
 TIERS = {
     "cpu": dict(model_shape="mini", tokenizer_vocab_size=4000, max_steps=2000, learning_rate=5e-3, dropout_rate=0.0,
                 per_device_train_batch_size=16, bf16="false", test_rows=1000, eval_rows=200, eval_batch=100,
