@@ -52,3 +52,4 @@ logging_steps
 _fresh_tokenizer_cache
 no_training
 _library_log_levels_reset
+_transformers_imported

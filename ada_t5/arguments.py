@@ -17,7 +17,7 @@ from transformers import Seq2SeqTrainingArguments
 from ada_t5.errors import ArgumentError
 from ada_t5.modeling import MODEL_SHAPES
 from ada_t5.tasks import DEFAULT_MAX_LENGTH, get_task
-from ada_t5.tokenization import DEFAULT_VOCAB_SIZE, minimum_vocab_size
+from ada_t5.tokenizer_training import DEFAULT_VOCAB_SIZE, minimum_vocab_size
 
 MIN_VOCAB_SIZE = minimum_vocab_size([])
 

@@ -56,7 +56,8 @@ def prepare_tokenizer(model_args: ModelArguments, output_dir, resume_from: str |
 
     from accelerate import PartialState
 
-    from ada_t5.tokenization import load_tokenizer, train_tokenizer
+    from ada_t5.tokenization import load_tokenizer
+    from ada_t5.tokenizer_training import train_tokenizer
 
     named = resume_from or model_args.tokenizer_name_or_path or model_args.model_name_or_path
     if named:

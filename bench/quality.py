@@ -369,7 +369,7 @@ def shared_tokenizer(args, out: Path) -> Path:
     if (folder / "tokenizer.json").is_file():
         return folder
     from ada_t5 import data
-    from ada_t5.tokenization import train_tokenizer
+    from ada_t5.tokenizer_training import train_tokenizer
 
     real = data.load_pairs(data_files(args, None)["train"])
     pseudo = data.load_pairs(out / "pseudo_pairs.tsv")

@@ -18,7 +18,7 @@ def main() -> int:
 
     from ada_t5 import data
     from ada_t5.modeling import build_model
-    from ada_t5.tokenization import texts_from_pairs, train_tokenizer
+    from ada_t5.tokenizer_training import texts_from_pairs, train_tokenizer
 
     train = data.load_demo_splits(seed=42)["train"]
     tokenizer = train_tokenizer(texts_from_pairs(train), vocab_size=1000)

@@ -59,7 +59,7 @@ def demo_splits():
 @pytest.fixture(scope="session")
 def demo_tokenizer_dir(demo_splits, tmp_path_factory) -> Path:
     """A real SentencePiece T5 tokenizer trained on the demo's train split, saved to a folder."""
-    from ada_t5.tokenization import train_tokenizer
+    from ada_t5.tokenizer_training import train_tokenizer
 
     folder = tmp_path_factory.mktemp("demo_tokenizer")
     train = demo_splits["train"]

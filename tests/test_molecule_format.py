@@ -50,7 +50,7 @@ def test_conversion_reasons():
 
 
 def test_the_tokenizer_keeps_selfies_symbols_whole(demo_splits):
-    from ada_t5.tokenization import train_tokenizer
+    from ada_t5.tokenizer_training import train_tokenizer
 
     converted = [s for s in convert_smiles(list(demo_splits["train"]["smiles"][:400]))[0] if s]
     texts = converted + list(demo_splits["train"]["description"][:400])

@@ -67,10 +67,10 @@ def _library_log_levels_reset():
 def _tiny_trainer(tmp_path):
     from datasets import Dataset
 
+    from ada_t5.arguments import FinetuneTrainingArguments
     from ada_t5.modeling import build_model
     from ada_t5.tasks import get_task, tokenize_pairs
-    from ada_t5.tokenization import train_tokenizer
-    from ada_t5.arguments import FinetuneTrainingArguments
+    from ada_t5.tokenizer_training import train_tokenizer
     from ada_t5.trainer import build_seq2seq_trainer
 
     pairs = {"smiles": ["CCO", "c1ccccc1O", "CC(=O)O", "CCN", "CCCl", "OCCO"],

@@ -13,7 +13,7 @@ import argparse
 import logging
 import sys
 
-from ada_t5.tokenization import DEFAULT_MAX_PIECE_LENGTH, DEFAULT_VOCAB_SIZE
+from ada_t5.tokenizer_training import DEFAULT_MAX_PIECE_LENGTH, DEFAULT_VOCAB_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ada_t5.tokenization import count_tokens, read_texts, round_trip_failures, sentinel_token, train_tokenizer
+    from ada_t5.tokenization import sentinel_token
+    from ada_t5.tokenizer_training import count_tokens, read_texts, round_trip_failures, train_tokenizer
 
     try:
         texts = read_texts(args.input)

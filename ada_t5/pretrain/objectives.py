@@ -130,7 +130,7 @@ def sentinel_ids(tokenizer, count: int = 100) -> np.ndarray:
     missing = [t for t, i in zip(tokens, ids) if i is None or i == tokenizer.unk_token_id]
     if missing:
         raise ValueError(f"the tokenizer lacks the T5 sentinel tokens {missing[:3]}{'...' if len(missing) > 3 else ''}"
-                         " that span corruption needs; use a T5 tokenizer or ada_t5.tokenization.train_tokenizer")
+                         " that span corruption needs; use a T5 tokenizer or ada_t5.tokenizer_training.train_tokenizer")
     return np.asarray(ids, dtype=np.int64)
 
 
