@@ -259,7 +259,7 @@ class FinetuneTrainingArguments(Seq2SeqTrainingArguments):
             self.dataloader_pin_memory = False  # pinning needs an accelerator; on a CPU it only warns
         if self.dataloader_num_workers > 0:
             self.dataloader_persistent_workers = True
-        from ada_t5.generation import decoding_problem
+        from ada_t5.decoding import decoding_problem
 
         problem = decoding_problem(self.decoding_options(), flag_prefix="--generation_")
         if problem:

@@ -2,7 +2,7 @@
 
 Decoding is the paper's by default (greedy, up to 512 new tokens); beam search, sampling (``do_sample``,
 ``temperature``, ``top_p``), ``n`` candidates per input, ``repetition_penalty`` and ``no_repeat_ngram_size``
-are options. Inputs are decoded in length-sorted batches (``ada_t5.generation``),
+are options. Inputs are decoded in length-sorted batches (``ada_t5.decoding``),
 on CUDA with bf16 autocast when available, else on the CPU, and returned in input order.
 
 * Molecule generation returns every candidate canonicalized by RDKit (when it parses) with a validity flag;
@@ -196,8 +196,7 @@ class AdaT5:
             raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
         if not sources:
             return []
-        from ada_t5.molecule_format import smiles_to_selfies
-        from ada_t5.predict import to_model_format
+        from ada_t5.molecule_format import smiles_to_selfies, to_model_format
 
         task = self.task or ("mol2text" if all(_smiles_problem(s) is None for s in sources[:20]) else "text2mol")
         molecule_format = getattr(self.model.config, "molecule_format", "smiles")
@@ -239,7 +238,7 @@ class AdaT5:
                  max_new_tokens: int, batch_size: int, repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
                  stop_repeats: int = 0, max_source_length: int = 512):
         """The `GenerationSettings` for these options; ``n`` > ``num_beams`` without sampling widens the beam."""
-        from ada_t5.generation import GenerationSettings
+        from ada_t5.decoding import GenerationSettings
 
         if n < 1 or num_beams < 1 or batch_size < 1 or max_new_tokens < 1 or max_source_length < 1:
             raise ValueError("n, num_beams, batch_size, max_new_tokens and max_source_length must be at least 1")
@@ -253,7 +252,7 @@ class AdaT5:
                                   engine=self.engine, stop_repeats=stop_repeats, compile_decoder=self.compile_decoder)
 
     def _run(self, items, sources, problems, kind, on_invalid, *, molecules: bool, seed, progress, **options):
-        from ada_t5.generation import generate_texts
+        from ada_t5.decoding import generate_texts
 
         if on_invalid not in ON_INVALID:
             raise ValueError(f"on_invalid must be one of {ON_INVALID}, not {on_invalid!r}")
@@ -266,7 +265,7 @@ class AdaT5:
             from transformers import set_seed
 
             set_seed(seed)
-        from ada_t5.predict import from_model_format, to_model_format
+        from ada_t5.molecule_format import from_model_format, to_model_format
 
         task = "text2mol" if molecules else "mol2text"
         molecule_format = getattr(self.model.config, "molecule_format", "smiles")
@@ -311,7 +310,7 @@ def _truncated(tokenizer, todo: list[int], model_sources: list[str], settings) -
     Generation cuts every source to ``settings.max_source_length`` tokens as training did; without this the
     cut is silent and a caption of half a molecule looks like a caption of the whole one.
     """
-    from ada_t5.generation import source_lengths
+    from ada_t5.decoding import source_lengths
 
     limit = settings.max_source_length
     cut = {i: f"input truncated: the model read the first {limit:,} of its {length:,} tokens"

@@ -129,3 +129,21 @@ def constrain_to_selfies(settings, tokenizer, task_name: str, molecule_format: s
     if molecule_format != "selfies" or task_name != "text2mol" or settings.allowed_token_ids is not None:
         return settings
     return dataclasses.replace(settings, allowed_token_ids=selfies_token_ids(tokenizer))
+
+
+def to_model_format(sources: list[str], task_name: str, molecule_format: str) -> tuple[list[str], list[str]]:
+    """mol2text sources in the checkpoint's molecule format; notes say what could not be converted."""
+    if molecule_format != "selfies" or task_name != "mol2text":
+        return sources, []
+    converted, report = convert_smiles(sources)
+    notes = []
+    if report.failed:
+        notes.append(report.summary("inputs") + "; those inputs were given to the model as SMILES")
+    return [c if c is not None else s for c, s in zip(converted, sources)], notes
+
+
+def from_model_format(candidates: list[list[str]], task_name: str, molecule_format: str) -> list[list[str]]:
+    """text2mol outputs back in SMILES (RDKit canonical) before anything is scored, written or returned."""
+    if molecule_format != "selfies" or task_name != "text2mol":
+        return candidates
+    return [[selfies_to_smiles(text) for text in texts] for texts in candidates]

@@ -39,9 +39,9 @@ def get_task(name: str) -> Task:
     return TASKS[key]
 
 
-def tokenize_pairs(dataset, task: Task | str, tokenizer, *, prefix: str = "",
-                   max_source_length: int = DEFAULT_MAX_LENGTH, max_target_length: int = DEFAULT_MAX_LENGTH,
-                   num_proc: int | None = None, keep_columns: bool = False):
+def tokenize_for_task(dataset, task: Task | str, tokenizer, *, prefix: str = "",
+                      max_source_length: int = DEFAULT_MAX_LENGTH, max_target_length: int = DEFAULT_MAX_LENGTH,
+                      num_proc: int | None = None, keep_columns: bool = False):
     """Add ``input_ids``, ``labels`` and ``length`` (source tokens, for length-grouped sampling).
 
     No attention mask or padding is stored: the collator pads each batch to its own longest row,

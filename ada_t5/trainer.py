@@ -80,7 +80,7 @@ class EngineSeq2SeqTrainer(Seq2SeqTrainer):
 
     The stock trainer calls ``model.generate`` batch by batch, so every batch runs until its slowest (often
     looping) row stops. Here the loss still comes from the stock loop (teacher forcing only), then every
-    validation row is decoded by ``ada_t5.generation.generate_ids_sharded`` (continuous batching) and handed to
+    validation row is decoded by ``ada_t5.decoding.generate_ids_sharded`` (continuous batching) and handed to
     the same ``compute_metrics``. Under ZeRO-3 / FSDP, with beams, or with ``--generation_engine false`` the
     stock path runs unchanged.
     """
@@ -89,7 +89,7 @@ class EngineSeq2SeqTrainer(Seq2SeqTrainer):
                         metric_key_prefix="eval"):
         from transformers.trainer_utils import EvalLoopOutput, EvalPrediction
 
-        from ada_t5.generation import GenerationSettings, generate_ids_sharded
+        from ada_t5.decoding import GenerationSettings, generate_ids_sharded
 
         args = self.args
         dataset = getattr(dataloader, "dataset", None)

@@ -54,8 +54,8 @@ def read_sources(folder: Path, split: str, task: str, rows: int) -> list[str]:
 
 
 def timed(model, tokenizer, sources, settings):
+    from ada_t5.decoding import generate_ids
     from ada_t5.decoding_engine import EngineStats
-    from ada_t5.generation import generate_ids
 
     encoded = tokenizer(sources, max_length=settings.max_source_length, truncation=True)["input_ids"]
     stats = EngineStats()
@@ -70,7 +70,7 @@ def bench_model(path: str, args) -> dict:
 
     import torch
 
-    from ada_t5.generation import GenerationSettings
+    from ada_t5.decoding import GenerationSettings
     from ada_t5.inference import checkpoint_task, resolve_device
     from ada_t5.modeling import load_pretrained_model
     from ada_t5.tokenization import load_tokenizer

@@ -1,4 +1,4 @@
-"""Test helper: ``generation.generate_sharded`` on a model whose weights DeepSpeed ZeRO-3 partitions across ranks.
+"""Test helper: ``decoding.generate_sharded`` on a model whose weights DeepSpeed ZeRO-3 partitions across ranks.
 
     DS_ACCELERATOR=cpu python -m torch.distributed.run --nproc_per_node 2 tests/distributed_generate.py \
         MODEL_DIR SOURCES.json OUTPUT.json MAX_NEW_TOKENS
@@ -23,7 +23,7 @@ def main(model_dir: str, sources_path: str, output_path: str, max_new_tokens: st
     from transformers import T5ForConditionalGeneration
     from transformers.integrations import HfDeepSpeedConfig
 
-    from ada_t5 import generation
+    from ada_t5 import decoding
     from ada_t5.tokenization import load_tokenizer
 
     deepspeed.init_distributed(dist_backend="gloo")
@@ -41,8 +41,8 @@ def main(model_dir: str, sources_path: str, output_path: str, max_new_tokens: st
     engine.module.eval()
     tokenizer = load_tokenizer(model_dir)
     sources = json.loads(Path(sources_path).read_text())
-    settings = generation.GenerationSettings(max_new_tokens=int(max_new_tokens), batch_size=1)
-    results = generation.generate_sharded(engine.module, tokenizer, sources, settings, progress=False)
+    settings = decoding.GenerationSettings(max_new_tokens=int(max_new_tokens), batch_size=1)
+    results = decoding.generate_sharded(engine.module, tokenizer, sources, settings, progress=False)
     if int(os.environ.get("RANK", "0")) == 0:
         Path(output_path).write_text(json.dumps(results))
     return 0

@@ -9,7 +9,7 @@ import torch
 from tiny_checkpoints import trained_run
 
 from ada_t5.decoding_engine import EngineStats, decode_rows
-from ada_t5.generation import GenerationSettings, generate_ids
+from ada_t5.decoding import GenerationSettings, generate_ids
 from ada_t5.modeling import load_pretrained_model
 from ada_t5.tokenization import load_tokenizer
 

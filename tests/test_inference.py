@@ -134,7 +134,7 @@ def test_loop_guards_are_api_options(captioner, test_rows):
     smiles = list(test_rows["smiles"])[:4]
     plain = [p.text for p in captioner.caption(smiles, max_new_tokens=48)]
     guarded = captioner.caption(smiles, max_new_tokens=48, no_repeat_ngram_size=2)
-    assert [p.text for p in guarded] != plain  # the option reaches the decoder (its ban: tests/test_generation.py)
+    assert [p.text for p in guarded] != plain  # the option reaches the decoder (its ban: tests/test_decoding.py)
     with pytest.raises(ValueError, match="repetition_penalty must be above 0"):
         captioner.caption(smiles, repetition_penalty=0)
 

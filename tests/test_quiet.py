@@ -69,7 +69,7 @@ def _tiny_trainer(tmp_path):
 
     from ada_t5.arguments import FinetuneTrainingArguments
     from ada_t5.modeling import build_model
-    from ada_t5.tasks import get_task, tokenize_pairs
+    from ada_t5.tasks import get_task, tokenize_for_task
     from ada_t5.tokenizer_training import train_tokenizer
     from ada_t5.trainer import build_seq2seq_trainer
 
@@ -78,8 +78,8 @@ def _tiny_trainer(tmp_path):
     pairs["id"] = [str(i) for i in range(6)]
     tokenizer = train_tokenizer(pairs["smiles"] * 20 + pairs["description"] * 20, vocab_size=460)
     model = build_model(tokenizer, model_shape="tiny", seed=0)
-    data = tokenize_pairs(Dataset.from_dict(pairs), get_task("mol2text"), tokenizer, max_source_length=32,
-                          max_target_length=32)
+    data = tokenize_for_task(Dataset.from_dict(pairs), get_task("mol2text"), tokenizer, max_source_length=32,
+                             max_target_length=32)
     args = FinetuneTrainingArguments(output_dir=str(tmp_path / "run"), max_steps=1, per_device_eval_batch_size=2,
                                      generation_max_new_tokens=6, generation_engine=False, bf16=False, report_to=[],
                                      disable_tqdm=True, eval_strategy="no", save_strategy="no", use_cpu=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from datasets import Dataset
 
-from ada_t5.tasks import TASKS, get_task, tokenize_pairs
+from ada_t5.tasks import TASKS, get_task, tokenize_for_task
 
 
 def test_paper_aliases_map_to_the_two_tasks():
@@ -26,10 +26,10 @@ def test_checkpoints_are_selected_by_the_papers_metrics():
 
 
 @pytest.mark.parametrize("task_name", ["mol2text", "text2mol"])
-def test_tokenize_pairs_encodes_source_and_target_without_padding(demo_splits, demo_tokenizer, task_name):
+def test_tokenize_for_task_encodes_source_and_target_without_padding(demo_splits, demo_tokenizer, task_name):
     task = get_task(task_name)
     rows = demo_splits["validation"].select(range(16))
-    encoded = tokenize_pairs(rows, task, demo_tokenizer)
+    encoded = tokenize_for_task(rows, task, demo_tokenizer)
     assert set(encoded.column_names) == {"input_ids", "labels", "length"}
     for row, example in zip(rows, encoded):
         # no prefix by default (the paper uses none), EOS closes both sides, lengths vary (no padding)
@@ -43,8 +43,8 @@ def test_tokenize_pairs_encodes_source_and_target_without_padding(demo_splits, d
 
 def test_truncation_and_prefix(demo_tokenizer):
     long = Dataset.from_dict({"smiles": ["CCO"], "description": ["The molecule is an alcohol. " * 100]})
-    encoded = tokenize_pairs(long, "text2mol", demo_tokenizer, prefix="Caption to SMILES: ",
-                             max_source_length=32, max_target_length=8)
+    encoded = tokenize_for_task(long, "text2mol", demo_tokenizer, prefix="Caption to SMILES: ",
+                                max_source_length=32, max_target_length=8)
     source = encoded[0]["input_ids"]
     assert len(source) == 32 and source[-1] == demo_tokenizer.eos_token_id
     assert demo_tokenizer.decode(source, skip_special_tokens=True).startswith("Caption to SMILES: The molecule")
@@ -53,5 +53,5 @@ def test_truncation_and_prefix(demo_tokenizer):
 
 def test_keep_columns_keeps_the_raw_pairs(demo_splits, demo_tokenizer):
     rows = demo_splits["test"].select(range(4))
-    encoded = tokenize_pairs(rows, "mol2text", demo_tokenizer, keep_columns=True)
+    encoded = tokenize_for_task(rows, "mol2text", demo_tokenizer, keep_columns=True)
     assert encoded["smiles"] == rows["smiles"]

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ada_t5.errors import ArgumentError
 from ada_t5.arguments import DataArguments, EvalArguments, FinetuneTrainingArguments, ModelArguments
+from ada_t5.errors import ArgumentError
 
 logger = logging.getLogger(__name__)
 ARGUMENT_TYPES = (ModelArguments, DataArguments, EvalArguments, FinetuneTrainingArguments)
@@ -23,7 +23,7 @@ class FinetuneResult:
     train_metrics: dict
     best_checkpoint: str | None
     best_metric: float | None
-    test: object | None  # ada_t5.predict.SplitResult
+    test: object | None  # ada_t5.scoring.SplitResult
 
 
 def load_raw_splits(data_args: DataArguments, *, seed: int, require_train: bool = True):
@@ -64,11 +64,11 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
 
     from ada_t5 import metrics
     from ada_t5.checkpoints import resolve_checkpoint_to_resume
-    from ada_t5.generation import GenerationSettings
+    from ada_t5.decoding import GenerationSettings
     from ada_t5.modeling import build_model, count_parameters
-    from ada_t5.predict import predict_split
     from ada_t5.preflight import check_metric_resources, check_output_dir, check_splits
-    from ada_t5.tasks import get_task, tokenize_pairs
+    from ada_t5.scoring import score_split
+    from ada_t5.tasks import get_task, tokenize_for_task
     from ada_t5.trainer import best_metric_settings, build_seq2seq_trainer, prepare_tokenizer
 
     started = time.time()
@@ -102,7 +102,7 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
         from ada_t5.molecule_format import add_selfies_symbols, convert_pairs
 
         model_splits = {name: convert_pairs(split, f"{name} split")[0] for name, split in splits.items()
-                        if name != "test"}  # the test split is converted by predict_split, row by row
+                        if name != "test"}  # the test split is converted by score_split, row by row
     tokenizer = prepare_tokenizer(model_args, output_dir, resume_from, lambda: model_splits["train"])
     if data_args.molecule_format == "selfies":
         added = add_selfies_symbols(tokenizer, model_splits["train"]["smiles"])
@@ -136,8 +136,8 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
                 model_splits[name] = augment_split(model_splits[name], augmenter.pool, task, augmenter.k,
                                                    train=name == "train")
     with state.main_process_first():
-        train_dataset = tokenize_pairs(model_splits["train"], task, tokenizer, **tokenize)
-        eval_dataset = tokenize_pairs(model_splits["validation"], task, tokenizer, **tokenize) \
+        train_dataset = tokenize_for_task(model_splits["train"], task, tokenizer, **tokenize)
+        eval_dataset = tokenize_for_task(model_splits["validation"], task, tokenizer, **tokenize) \
             if "validation" in model_splits else None
 
     metric_kwargs = eval_args.caption_metric_options() if task.name == "mol2text" \
@@ -171,11 +171,11 @@ def run_finetune(model_args: ModelArguments, data_args: DataArguments, eval_args
                                       compile_decoder=training_args.generation_compile_decoder,
                                       max_source_length=data_args.max_source_length, prefix=data_args.task_prefix)
         test_metric_kwargs = dict(metric_kwargs, fcd=True) if task.name == "text2mol" else metric_kwargs
-        test_result = predict_split(trainer.model, tokenizer, splits["test"], task, split="test",
-                                    output_dir=output_dir, settings=settings, metric_kwargs=test_metric_kwargs,
-                                    num_examples=eval_args.num_examples_to_show,
-                                    progress=not training_args.disable_tqdm, augment=augmenter,
-                                    rank_by_facts=training_args.generation_rank_by_facts)
+        test_result = score_split(trainer.model, tokenizer, splits["test"], task, split="test",
+                                  output_dir=output_dir, settings=settings, metric_kwargs=test_metric_kwargs,
+                                  num_examples=eval_args.num_examples_to_show,
+                                  progress=not training_args.disable_tqdm, augment=augmenter,
+                                  rank_by_facts=training_args.generation_rank_by_facts)
     result = FinetuneResult(output_dir=output_dir, train_metrics=train_output.metrics,
                             best_checkpoint=trainer.state.best_model_checkpoint,
                             best_metric=trainer.state.best_metric, test=test_result)
@@ -204,7 +204,7 @@ def _selfies_scoring(data_args, task_name: str, model_splits) -> dict:
 
 def format_summary(result: FinetuneResult, task: str, training_args, seconds: float) -> str:
     from ada_t5.commands.summary import format_run_summary, summary_row
-    from ada_t5.predict import format_example_facts, format_fact_line, format_metrics_table
+    from ada_t5.scoring import format_example_facts, format_fact_line, format_metrics_table
 
     stats = [summary_row("best checkpoint", f"{result.best_checkpoint} "
                          f"({training_args.metric_for_best_model} = {result.best_metric:.4f})")] \

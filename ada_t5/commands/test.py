@@ -11,8 +11,8 @@ import logging
 import sys
 from dataclasses import dataclass, field
 
-from ada_t5.errors import ArgumentError
 from ada_t5.arguments import DataArguments, EvalArguments
+from ada_t5.errors import ArgumentError
 
 logger = logging.getLogger(__name__)
 PASSTHROUGH = True
@@ -61,14 +61,14 @@ class ScoringArguments:  # what to score and how to decode (not a test case, wha
             raise ArgumentError("--checkpoint is required (a checkpoint folder or Hub id), or a config with output_dir")
         if self.split not in ("train", "validation", "test"):
             raise ArgumentError("--split must be train, validation or test")
-        from ada_t5.generation import DECODING_OPTIONS, decoding_problem
+        from ada_t5.decoding import DECODING_OPTIONS, decoding_problem
 
         problem = decoding_problem({name: getattr(self, name) for name in DECODING_OPTIONS}, flag_prefix="--")
         if problem:
             raise ArgumentError(problem)
 
     def decoding_options(self) -> dict:
-        from ada_t5.generation import DECODING_OPTIONS
+        from ada_t5.decoding import DECODING_OPTIONS
 
         return {name: getattr(self, name) for name in DECODING_OPTIONS}
 
@@ -79,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     from ada_t5.cli import LOG_FORMAT
     from ada_t5.commands.finetune import load_raw_splits
     from ada_t5.config import parse_config
-    from ada_t5.generation import GenerationSettings
+    from ada_t5.decoding import GenerationSettings
     from ada_t5.inference import resolve_device
     from ada_t5.modeling import load_pretrained_model
-    from ada_t5.predict import format_fact_line, format_metrics_table, predict_split
     from ada_t5.rag import Augmenter
+    from ada_t5.scoring import format_fact_line, format_metrics_table, score_split
     from ada_t5.tasks import get_task
     from ada_t5.tokenization import load_tokenizer
 
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     output_dir = test_args.predictions_dir or (test_args.checkpoint if os.path.isdir(test_args.checkpoint)
                                                else "runs/test")
     augment = Augmenter.from_checkpoint(test_args.checkpoint) if os.path.isdir(test_args.checkpoint) else None
-    result = predict_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
-                           output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment,
-                           rank_by_facts=test_args.rank_by_facts)
+    result = score_split(model, tokenizer, splits[test_args.split], task, split=test_args.split,
+                         output_dir=output_dir, settings=settings, metric_kwargs=metric_kwargs, augment=augment,
+                         rank_by_facts=test_args.rank_by_facts)
     rows = len(splits[test_args.split])
     print(format_metrics_table(result.metrics, title=f"{task.name} {test_args.split} ({rows:,} rows):"))
     if format_fact_line(result):

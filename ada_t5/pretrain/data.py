@@ -122,7 +122,7 @@ def _map_options(dataset, num_proc: int | None, desc: str) -> dict:
     return {} if isinstance(dataset, IterableDataset) else {"num_proc": num_proc, "desc": desc}
 
 
-def tokenize_pair_sides(pairs, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, num_proc: int | None = None):
+def tokenize_each_side(pairs, tokenizer, *, max_length: int = DEFAULT_MAX_LENGTH, num_proc: int | None = None):
     """``smiles_ids``, ``description_ids`` (int32, ``</s>``-ended, truncated) and ``length`` (their sum).
     ``pairs``: a Dataset (tokenized now) or an IterableDataset (tokenized as it is read)."""
     from datasets import Features, List, Value
@@ -206,7 +206,7 @@ def prepare_split(pairs, args: PretrainDataArguments, tokenizer, *, seed: int, e
     num_proc = _num_proc(args, len(pairs) if pairs is not None else 0)
     translation = span = None
     if args.objective in ("translation", "mixture"):
-        translation = tokenize_pair_sides(pairs, tokenizer, max_length=args.max_length, num_proc=num_proc)
+        translation = tokenize_each_side(pairs, tokenizer, max_length=args.max_length, num_proc=num_proc)
     if args.uses_span_corruption:
         tokens_length, _ = compute_input_and_target_lengths(args.input_length, args.noise_density,
                                                             args.mean_noise_span_length)

@@ -30,7 +30,7 @@ from ada_t5.pretrain.data import (
     pack_for_span_corruption,
     prepare_split,
     split_paths,
-    tokenize_pair_sides,
+    tokenize_each_side,
 )
 from ada_t5.pretrain.objectives import compute_input_and_target_lengths
 
@@ -115,7 +115,7 @@ def build_streaming_datasets(args: PretrainDataArguments, tokenizer, *, seed: in
 
     translation = span = None
     if args.objective in ("translation", "mixture"):
-        translation = tokenize_pair_sides(shuffled(pairs), tokenizer, max_length=args.max_length)
+        translation = tokenize_each_side(shuffled(pairs), tokenizer, max_length=args.max_length)
     if args.uses_span_corruption:
         tokens_length, _ = compute_input_and_target_lengths(args.input_length, args.noise_density,
                                                             args.mean_noise_span_length)

@@ -160,9 +160,9 @@ def test_test_script_writes_molt5_prediction_files(finished_run, tmp_path, task,
 def test_the_demo_really_learns(tmp_path):
     """`make finetune`'s job, shortened (tiny model, 300 steps): test scores far above an untrained model's."""
     from ada_t5 import data
-    from ada_t5.generation import GenerationSettings
+    from ada_t5.decoding import GenerationSettings
     from ada_t5.modeling import build_model
-    from ada_t5.predict import predict_split
+    from ada_t5.scoring import score_split
     from ada_t5.tokenization import load_tokenizer
 
     output_dir = tmp_path / "demo"
@@ -175,9 +175,9 @@ def test_the_demo_really_learns(tmp_path):
     tokenizer = load_tokenizer(str(output_dir))
     untrained_model = build_model(tokenizer, model_shape="tiny", seed=42)
     test_rows = data.load_demo_splits(seed=42)["test"].select(range(64))
-    untrained = predict_split(untrained_model, tokenizer, test_rows, "mol2text", progress=False,
-                              settings=GenerationSettings(max_new_tokens=128, batch_size=64),
-                              metric_kwargs=dict(text_tokenizer="simple", meteor=False)).metrics
+    untrained = score_split(untrained_model, tokenizer, test_rows, "mol2text", progress=False,
+                            settings=GenerationSettings(max_new_tokens=128, batch_size=64),
+                            metric_kwargs=dict(text_tokenizer="simple", meteor=False)).metrics
     # seen: trained BLEU-4 0.08 / ROUGE-L 0.24 against 0.001 / 0.007 untrained
     assert trained["bleu4"] > 0.04 and trained["bleu4"] > 20 * untrained["bleu4"]
     assert trained["rougeL"] > 0.15 and trained["rougeL"] > 10 * untrained["rougeL"]

@@ -41,7 +41,7 @@ def test_every_batch_is_half_each_direction_by_hand():
 def test_pair_sides_are_tokenized_once_truncated_with_eos(demo_tokenizer):
     pairs = Dataset.from_dict({"smiles": ["CCO", "C" * 300], "description": ["The molecule is ethanol.", "Long."],
                                "id": ["a", "b"]})
-    rows = pretraining.tokenize_pair_sides(pairs, demo_tokenizer, max_length=16)
+    rows = pretraining.tokenize_each_side(pairs, demo_tokenizer, max_length=16)
     assert rows.column_names == ["smiles_ids", "description_ids", "length"]
     assert rows[0]["smiles_ids"] == demo_tokenizer("CCO")["input_ids"]
     assert len(rows[1]["smiles_ids"]) == 16 and rows[1]["smiles_ids"][-1] == demo_tokenizer.eos_token_id

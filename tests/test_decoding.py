@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ada_t5.generation import (
+from ada_t5.decoding import (
     GenerationSettings,
     autocast_context,
     generate_texts,

@@ -1,4 +1,5 @@
-"""Batched generation for whole splits: sorted by length, bf16 on GPUs, order restored, sharded across ranks.
+"""Decoding many rows: the decoding options (:class:`GenerationSettings`), batches sorted by length, bf16 on
+GPUs, order restored, sharded across ranks. Used by validation, :mod:`ada_t5.scoring` and ``ada_t5.load()``.
 
 The paper's loop generated row by row in fp32; sorting by source length keeps padding (and the
 decoder's wasted steps on finished rows) small, and autocast to bf16 halves the memory traffic.

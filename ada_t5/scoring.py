@@ -1,4 +1,4 @@
-"""Score a checkpoint on a split: generate, write MolT5's evaluation TSV and a metrics JSON.
+"""Score a checkpoint on a split (:func:`score_split`): decode, write MolT5's evaluation TSV and a metrics JSON.
 
 This is the paper's ``test.sh`` as a library call, shared by ``scripts/test.py`` and the end of
 ``scripts/finetune.py``.
@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ada_t5.generation import GenerationSettings, generate_sharded
+from ada_t5.decoding import GenerationSettings, generate_sharded
+from ada_t5.molecule_format import from_model_format, to_model_format
 from ada_t5.tasks import Task, get_task
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,10 @@ class SplitResult:
     example_checks: list = field(default_factory=list)  # its CaptionCheck for each of ``examples``
 
 
-def predict_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
-                  output_dir: str | Path | None = None, settings: GenerationSettings | None = None,
-                  metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5,
-                  augment=None, rank_by_facts: int = 0) -> SplitResult:
+def score_split(model, tokenizer, dataset, task: Task | str, *, split: str = "test",
+                output_dir: str | Path | None = None, settings: GenerationSettings | None = None,
+                metric_kwargs: dict | None = None, progress: bool = True, num_examples: int = 5,
+                augment=None, rank_by_facts: int = 0) -> SplitResult:
     """Generate for every row of ``dataset`` (raw ``smiles``/``description`` columns) and score it.
 
     ``rank_by_facts`` (mol2text, N >= 2): decode N beam candidates per molecule and answer with the one stating
@@ -135,25 +136,3 @@ def format_metrics_table(metrics: dict, title: str = "") -> str:
     lines = [title] if title else []
     lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
     return "\n".join(lines)
-
-
-def to_model_format(sources: list[str], task_name: str, molecule_format: str) -> tuple[list[str], list[str]]:
-    """mol2text sources in the checkpoint's molecule format; notes say what could not be converted."""
-    if molecule_format != "selfies" or task_name != "mol2text":
-        return sources, []
-    from ada_t5.molecule_format import convert_smiles
-
-    converted, report = convert_smiles(sources)
-    notes = []
-    if report.failed:
-        notes.append(report.summary("inputs") + "; those inputs were given to the model as SMILES")
-    return [c if c is not None else s for c, s in zip(converted, sources)], notes
-
-
-def from_model_format(candidates: list[list[str]], task_name: str, molecule_format: str) -> list[list[str]]:
-    """text2mol outputs back in SMILES (RDKit canonical) before anything is scored, written or returned."""
-    if molecule_format != "selfies" or task_name != "text2mol":
-        return candidates
-    from ada_t5.molecule_format import selfies_to_smiles
-
-    return [[selfies_to_smiles(text) for text in texts] for texts in candidates]
