@@ -126,11 +126,13 @@ def rerank(args: argparse.Namespace, task, pool, sources: list[str]) -> list[str
 
         model = ada_t5.load(args.rerank_model)
         model.task = task.name
-    lexical = reranking.lexical_index(pool, task.name)
     tried, fitted_rows = [], None
     if args.rerank_weights:
         weights = reranking.RerankWeights.parse(args.rerank_weights)
+        # the n-gram index reads the whole pool: only build it when the given weights use it
+        lexical = reranking.lexical_index(pool, task.name) if weights.lexical else None
     else:
+        lexical = reranking.lexical_index(pool, task.name)
         validation = data.load_pairs(args.rerank_validation, skip_invalid=args.skip_invalid)
         validation = validation.select(range(min(args.rerank_validation_rows, len(validation))))
         fitted_rows = len(validation)

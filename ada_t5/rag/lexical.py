@@ -25,21 +25,20 @@ class CharNgramIndex:
         if not 1 <= n_min <= n_max:
             raise ValueError(f"n-gram sizes must satisfy 1 <= n_min <= n_max, got {n_min}, {n_max}")
         self.lowercase, self.n_min, self.n_max, self.dims = lowercase, n_min, n_max, dims
+        self._mask = dims - 1 if dims & (dims - 1) == 0 else None  # a power of two: bucket by bit mask
         df = np.zeros(dims, dtype=np.int64)
         n_docs = 0
         for text in texts:
             ids, _ = self._counts(text)
             df[ids] += 1
             n_docs += 1
-        self.n_docs = n_docs
         self.idf = (np.log((1 + n_docs) / (1 + df)) + 1).astype(np.float64)
 
     def _counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         text = f" {text.lower() if self.lowercase else text} "
-        mask = self.dims - 1 if self.dims & (self.dims - 1) == 0 else None
         grams = [text[i:i + n].encode() for n in range(self.n_min, self.n_max + 1) for i in range(len(text) - n + 1)]
         hashed = np.fromiter((zlib.crc32(g) for g in grams), dtype=np.int64, count=len(grams))
-        hashed = hashed & mask if mask is not None else hashed % self.dims
+        hashed = hashed & self._mask if self._mask is not None else hashed % self.dims
         return np.unique(hashed, return_counts=True)
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:

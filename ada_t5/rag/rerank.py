@@ -3,7 +3,7 @@
 Lineage: consensus reranking of nearest-neighbour captions (Devlin et al. 2015, "Exploring Nearest Neighbor
 Approaches for Image Captioning": of the captions of the K most similar training images, return the one most
 similar to the others), plus a trained model's likelihood of each candidate, the reranking use of a seq2seq
-model's scores. Each candidate gets three features, scaled within its query (z-scores) so the weights are unitless:
+model's scores. Each candidate gets four features, scaled within its query (z-scores) so the weights are unitless:
 
 * ``retrieval``: its similarity to the query (mol2text: Morgan Tanimoto; text2mol: BM25 score);
 * ``consensus``: its retrieval-weighted mean similarity to the query's other candidates (captions: mean n-gram
